@@ -1,0 +1,185 @@
+"""`RunConfig`: every setting of one training run, in one frozen block.
+
+Primitive fields only, so a config is a cache key and a URL. Vary it with
+`dataclasses.replace`; check it with `validate()`, which returns messages a
+person understands (empty when all is well). `to_query` / `from_query` give the
+share-link form.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import MISSING, asdict, dataclass, fields, replace
+from typing import Any
+
+from explorer.cells import CELLS
+from explorer.inits import INITS
+from explorer.tasks import TASKS
+
+OPTIMIZERS = ("adam", "sgd")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    # model
+    cell: str = "lstm"  # rnn_tanh, rnn_relu, lstm, gru: which recurrence to train
+    hidden_size: int = 32  # units per layer; more remembers more but trains slower
+    num_layers: int = 1  # stacked layers; each reads the sequence of the one below
+    bidirectional: bool = False  # also read the sequence backwards and concatenate
+    dropout: float = 0.0  # between stacked layers only (torch.nn semantics)
+    embedding_size: int = 16  # token tasks: size of the learned vector per token
+    init: str = "default"  # default (PyTorch), orthogonal, identity (IRNN, vanilla RNN only)
+    spectral_radius: float = 0.0  # 0 keeps the init's scale; >0 rescales W_hh to this radius
+    forget_bias: float | None = None  # LSTM: None keeps PyTorch's; a number sets b_f to it
+    # task
+    task: str = "adding"  # which problem the network learns
+    seq_len: int = 20  # how far back the network must remember (meaning varies per task)
+    # training
+    optimizer: str = "adam"  # adam or sgd (with momentum)
+    lr: float = 3e-3  # learning rate: too high diverges, too low crawls
+    momentum: float = 0.9  # sgd only
+    batch_size: int = 32  # sequences per step: larger is smoother and slower
+    clip: bool = True  # rescale the gradient when its norm exceeds clip_norm
+    clip_norm: float = 1.0  # the threshold for clipping
+    steps: int = 300  # training steps in the run
+    seed: int = 0  # same seed, same data, same initial weights, same run
+    device: str = "auto"  # auto picks cuda when present
+    # recording
+    probe_every: int = 10  # record a probe trace every this many steps
+    probe_size: int = 8  # sequences in the probe batch
+
+    def validate(self, limits: Limits | None = None) -> list[str]:
+        """Human-readable problems with this config; empty when it can run."""
+        limits = limits or Limits()
+        problems: list[str] = []
+        if self.cell not in CELLS:
+            problems.append(f"Unknown cell '{self.cell}'. Choose one of: {', '.join(CELLS)}.")
+        if self.task not in TASKS:
+            problems.append(f"Unknown task '{self.task}'. Choose one of: {', '.join(TASKS)}.")
+        if self.init not in INITS:
+            problems.append(f"Unknown initialization '{self.init}'. Choose one of: {', '.join(INITS)}.")
+        elif self.cell in CELLS and not INITS[self.init].applies_to(self.cell):
+            problems.append(f"Initialization '{self.init}' applies only to vanilla RNNs.")
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"Unknown optimizer '{self.optimizer}'. Choose adam or sgd.")
+        if self.device not in DEVICES:
+            problems.append(f"Unknown device '{self.device}'. Choose auto, cpu or cuda.")
+        if self.task in TASKS:
+            task = TASKS[self.task]
+            lo, hi = task.min_seq_len, min(task.max_seq_len, limits.max_seq_len)
+            if not lo <= self.seq_len <= hi:
+                problems.append(f"Sequence length for '{self.task}' must be between {lo} and {hi}.")
+        for name, lo, hi in (
+            ("hidden_size", 1, limits.max_hidden_size), ("num_layers", 1, 4),
+            ("embedding_size", 1, 256), ("batch_size", 1, limits.max_batch_size),
+            ("steps", 1, limits.max_steps), ("seed", 0, 2**31 - 1),
+            ("probe_every", 1, 10_000), ("probe_size", 1, 64),
+        ):
+            value = getattr(self, name)
+            if not lo <= value <= hi:
+                problems.append(f"{_label(name)} must be between {lo} and {hi} (got {value}).")
+        for name, lo, hi in (
+            ("lr", 1e-6, 10.0), ("momentum", 0.0, 0.999), ("dropout", 0.0, 0.9),
+            ("clip_norm", 1e-3, 1e3), ("spectral_radius", 0.0, 5.0),
+        ):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and lo <= value <= hi):
+                problems.append(f"{_label(name)} must be between {lo:g} and {hi:g} (got {value:g}).")
+        if self.forget_bias is not None and not (
+            math.isfinite(self.forget_bias) and -10 <= self.forget_bias <= 10
+        ):
+            problems.append("Forget-gate bias must be between -10 and 10.")
+        if self.task in TASKS and self.seq_len * self.batch_size > limits.max_tokens_per_batch:
+            problems.append(
+                f"Sequence length × batch size is {self.seq_len * self.batch_size:,}; "
+                f"the limit is {limits.max_tokens_per_batch:,}. Shorten one of them."
+            )
+        return problems
+
+    def to_query(self) -> dict[str, str]:
+        """The fields that differ from the defaults, as URL query parameters."""
+        default = RunConfig()
+        return {
+            k: _format(v) for k, v in asdict(self).items() if v != getattr(default, k)
+        }
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, Any]) -> tuple[RunConfig, list[str]]:
+        """Parse query parameters; bad or unknown values fall back to defaults, with notices."""
+        values: dict[str, Any] = {}
+        notices: list[str] = []
+        types = {f.name: f for f in fields(cls)}
+        for key, raw in params.items():
+            if key not in types:
+                continue  # other pages' parameters share the URL
+            raw = raw[-1] if isinstance(raw, (list, tuple)) else raw
+            try:
+                values[key] = _parse(types[key].default, str(raw))
+            except ValueError:
+                notices.append(f"Ignored '{key}={raw}': not a valid value.")
+        config = cls(**values)
+        if config.validate():
+            notices += [f"Ignored an invalid setting: {p}" for p in config.validate()]
+            config = _drop_invalid(config)
+        return config, notices
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-run bounds that keep one person's run from freezing a shared server."""
+
+    max_steps: int = 20_000
+    max_hidden_size: int = 512
+    max_batch_size: int = 512
+    max_seq_len: int = 1000
+    max_tokens_per_batch: int = 65_536  # seq_len × batch_size
+    max_parameters: int = 2_000_000
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _parse(default: Any, raw: str) -> Any:
+    if default is MISSING:
+        raise ValueError(raw)
+    if raw.lower() == "none":
+        return None
+    if isinstance(default, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(raw)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float) or default is None:
+        value = float(raw)
+        if not math.isfinite(value):
+            raise ValueError(raw)
+        return value
+    if len(raw) > 64:
+        raise ValueError(raw)
+    return raw
+
+
+def _drop_invalid(config: RunConfig) -> RunConfig:
+    """Reset, one field at a time, whatever makes the config invalid."""
+    default = RunConfig()
+    for f in fields(RunConfig):
+        if not config.validate():
+            break
+        candidate = replace(config, **{f.name: getattr(default, f.name)})
+        if len(candidate.validate()) < len(config.validate()):
+            config = candidate
+    return config if not config.validate() else default

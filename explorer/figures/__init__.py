@@ -1,0 +1,9 @@
+"""Plotly figure builders: plain recorded data (numpy, `Trace`) in, `go.Figure` out.
+
+No torch and no streamlit here, so every figure is testable from hand-made data.
+"""
+
+from explorer.figures.states import hidden_heatmap
+from explorer.figures.training import learning_curve
+
+__all__ = ["hidden_heatmap", "learning_curve"]

@@ -1,0 +1,82 @@
+"""The trainable model: input encoding -> a real torch.nn recurrent layer -> a task head.
+
+    tokens (B, T) --Embedding--> (B, T, E) ┐
+    values (B, T, F) ----------------------┴--> nn.RNN/LSTM/GRU --> output (B, T, D*H)
+        many_to_many: head(output)                     -> (B, T, O)
+        many_to_one:  head([h_fwd at the last real step; h_bwd at t=0]) -> (B, O)
+
+Real values enter the recurrence as they are (W_ih is already the linear map),
+so x_t in every view is the task's own numbers. Variable-length batches are
+packed, so padding never reaches the recurrence. Layout is batch-first.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from explorer.cells import CELLS
+from explorer.config import RunConfig
+from explorer.inits import initialize
+from explorer.tasks import Task
+
+
+class SequenceModel(nn.Module):
+    def __init__(self, task: Task, cell: str = "lstm", hidden_size: int = 32,
+                 num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0,
+                 embedding_size: int = 16):
+        super().__init__()
+        spec = CELLS[cell]
+        self.task = task
+        if task.input_kind == "tokens":
+            self.encoder: nn.Module = nn.Embedding(task.input_size, embedding_size)
+            rnn_input = embedding_size
+        else:
+            self.encoder = nn.Identity()
+            rnn_input = task.input_size
+        self.rnn = spec.module(
+            rnn_input, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
+            dropout=dropout if num_layers > 1 else 0.0, batch_first=True, **spec.module_kwargs,
+        )
+        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), task.output_size)
+
+    @classmethod
+    def from_config(cls, cfg: RunConfig, task: Task) -> SequenceModel:
+        model = cls(task, cfg.cell, cfg.hidden_size, cfg.num_layers, cfg.bidirectional,
+                    cfg.dropout, cfg.embedding_size)
+        initialize(model.rnn, cfg.init, cfg.spectral_radius, cfg.forget_bias)
+        return model
+
+    def encode(self, x: Tensor) -> Tensor:
+        return self.encoder(x)  # (B, T, F_in)
+
+    def forward(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
+        inputs = self.encode(x)
+        steps = inputs.shape[1]
+        if lengths is None:
+            output, _ = self.rnn(inputs)  # (B, T, D*H)
+        else:
+            packed = pack_padded_sequence(inputs, lengths.cpu(), batch_first=True,
+                                          enforce_sorted=False)
+            output, _ = self.rnn(packed)
+            output, _ = pad_packed_sequence(output, batch_first=True, total_length=steps)
+        return self.read_out(output, lengths)
+
+    def read_out(self, output: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """The head applied to the recurrent output, as the task's shape asks."""
+        if self.task.output == "many_to_many":
+            return self.head(output)  # (B, T, O)
+        return self.head(final_states(output, lengths, self.rnn.hidden_size))  # (B, O)
+
+
+def final_states(output: Tensor, lengths: Tensor | None, hidden_size: int) -> Tensor:
+    """What a many-to-one head reads: the forward state at the last real step, and
+    for a bidirectional layer the backward state at t=0 (it has read everything)."""
+    batch, steps, width = output.shape
+    last = (lengths.to(output.device) - 1) if lengths is not None else torch.full(
+        (batch,), steps - 1, device=output.device)
+    forward = output[torch.arange(batch, device=output.device), last, :hidden_size]  # (B, H)
+    if width == hidden_size:
+        return forward
+    return torch.cat([forward, output[:, 0, hidden_size:]], dim=-1)  # (B, 2H)

@@ -1,0 +1,184 @@
+"""Replay any torch.nn.RNN/LSTM/GRU step by step and keep what the fused kernel hides.
+
+`trace_rnn` reads the module's own parameters (by their torch.nn names) into the
+cells of `explorer.cells`, so its output equals the module's own, while it also
+keeps every hidden state, cell state and gate, and the gradient of a loss with
+respect to every h_t (and c_t) — the quantity that vanishes or explodes in
+backpropagation through time::
+
+    dL/dh_t = ∂L/∂y_t · ∂y_t/∂h_t + dL/dh_{t+1} · ∂h_{t+1}/∂h_t
+
+The replay runs in float64 by default: past ~200 steps float32 gradients
+underflow to exactly zero, which would hide how small they really are.
+Dropout between layers is not replayed (the replay has eval semantics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from explorer.cells import CellSpec, layer_weights, spec_for_module
+from explorer.trace import Trace
+
+LossFn = Callable[[Tensor], Tensor]
+
+
+def trace_rnn(
+    module: nn.RNNBase,
+    x: Tensor,
+    loss_fn: LossFn | None = None,
+    *,
+    lengths: Tensor | np.ndarray | None = None,
+    initial_state: Tensor | tuple[Tensor, Tensor] | None = None,
+    dtype: torch.dtype = torch.float64,
+) -> Trace:
+    """Record one batch through `module`, as a numpy `Trace`.
+
+    module: a torch.nn.RNN, nn.LSTM or nn.GRU (any num_layers, bidirectional,
+        batch_first either way; LSTM proj_size is not supported).
+    x: a batched input in the module's layout, (B, T, F) or (T, B, F).
+    loss_fn: maps the layer's output (module layout, module dtype) to a scalar
+        loss; default: the sum of the last step's output.
+    lengths: (B,) real lengths for right-padded batches; padded steps carry the
+        state unchanged (as a packed sequence does), output 0 there, and are
+        NaN in the recorded hidden states and gates.
+    initial_state: h0, or (h0, c0) for LSTM, shaped (L*D, B, H) as torch expects.
+    """
+    spec = spec_for_module(module)
+    if getattr(module, "proj_size", 0):
+        raise ValueError("LSTM with proj_size > 0 is not supported")
+    if x.dim() != 3:
+        raise ValueError(f"expected a batched 3-D input, got shape {tuple(x.shape)}")
+    module_dtype = next(module.parameters()).dtype
+    xb = (x if module.batch_first else x.transpose(0, 1)).detach().to(dtype)  # (B, T, F)
+    batch, steps, _ = xb.shape
+    mask = _step_mask(lengths, batch, steps, xb.device)  # (B, T) or None
+    num_dirs = 2 if module.bidirectional else 1
+    h0 = _initial_states(spec, initial_state, module, batch, xb.device, dtype)
+
+    with torch.enable_grad():
+        layer_input = xb
+        states, cells, gates = [], [], {name: [] for name in spec.gates}
+        for layer in range(module.num_layers):
+            outputs, layer_states, layer_cells = [], [], []
+            layer_gates = {name: [] for name in spec.gates}
+            for direction in range(num_dirs):
+                w = layer_weights(module, layer, direction)
+                w = type(w)(*(p.detach().to(dtype) if p is not None else None for p in w))
+                hs, cs, gs = _run_direction(
+                    spec, w, layer_input, h0[layer * num_dirs + direction], mask, reverse=direction == 1
+                )
+                outputs.append(_stack_output(hs, mask))
+                layer_states.append(hs)
+                layer_cells.append(cs)
+                for name in spec.gates:
+                    layer_gates[name].append(gs[name])
+            layer_input = torch.cat(outputs, dim=-1)  # (B, T, D*H)
+            states.append(layer_states)
+            cells.append(layer_cells)
+            for name in spec.gates:
+                gates[name].append(layer_gates[name])
+
+        output = layer_input if module.batch_first else layer_input.transpose(0, 1)
+        out_for_loss = output.to(module_dtype)
+        loss = loss_fn(out_for_loss) if loss_fn is not None else _last_step_sum(out_for_loss, module)
+        loss.backward()
+
+    return Trace(
+        cell_type=spec.name,
+        hidden=_stack_values(states, mask),
+        cell=_stack_values(cells, mask) if spec.has_cell_state else None,
+        gates={name: _stack_values(gates[name], mask) for name in spec.gates},
+        grad_norm=_grad_norms(states, mask),
+        cell_grad_norm=_grad_norms(cells, mask) if spec.has_cell_state else None,
+        output=output.detach().float().cpu().numpy(),
+        batch_first=module.batch_first,
+        loss=float(loss.detach()),
+        lengths=None if lengths is None else np.asarray(lengths, dtype=np.int64),
+        params={k: v.detach().float().cpu().numpy() for k, v in module.named_parameters()},
+    )
+
+
+def _run_direction(spec: CellSpec, w, inputs: Tensor, state, mask, reverse: bool):
+    """Step one direction through time; returns per-step h (retaining grad), c and gates."""
+    steps = inputs.shape[1]
+    hs: list[Tensor | None] = [None] * steps
+    cs: list[Tensor | None] = [None] * steps
+    gs: dict[str, list[Tensor | None]] = {name: [None] * steps for name in spec.gates}
+    for t in reversed(range(steps)) if reverse else range(steps):
+        new_state, gate_values = spec.step(inputs[:, t], state, w)
+        if mask is not None:  # padded steps keep the state, as a packed sequence does
+            keep = mask[:, t, None]
+            new_state = tuple(torch.where(keep, n, s) for n, s in zip(new_state, state, strict=True))
+        state = new_state
+        for s in state:
+            s.retain_grad()
+        hs[t] = state[0]
+        cs[t] = state[1] if spec.has_cell_state else None
+        for name, value in gate_values.items():
+            gs[name][t] = value
+    return hs, cs, gs
+
+
+def _stack_output(hs: list[Tensor], mask: Tensor | None) -> Tensor:
+    out = torch.stack(hs, dim=1)  # (B, T, H)
+    return out if mask is None else out * mask[..., None]
+
+
+def _stack_values(per_layer: list[list[list[Tensor]]], mask: Tensor | None) -> np.ndarray:
+    """[layer][direction][t] of (B, H) -> (L, D, B, T, H), NaN on padded steps."""
+    values = np.stack([
+        np.stack([torch.stack(ts, dim=1).detach().float().cpu().numpy() for ts in dirs])
+        for dirs in per_layer
+    ])
+    if mask is not None:
+        values[:, :, ~mask.cpu().numpy()] = np.nan
+    return values
+
+
+def _grad_norms(per_layer: list[list[list[Tensor]]], mask: Tensor | None) -> np.ndarray:
+    """[layer][direction][t] of (B, H) with .grad -> (L, D, T): mean over real examples of ||grad||."""
+    result = np.zeros((len(per_layer), len(per_layer[0]), len(per_layer[0][0])))
+    for li, dirs in enumerate(per_layer):
+        for di, ts in enumerate(dirs):
+            for t, h in enumerate(ts):
+                if h.grad is None:
+                    continue
+                norms = h.grad.double().norm(dim=-1)  # (B,)
+                if mask is not None:
+                    real = mask[:, t]
+                    norms = norms[real] if bool(real.any()) else norms[:0]
+                result[li, di, t] = float(norms.mean()) if norms.numel() else np.nan
+    return result
+
+
+def _step_mask(lengths, batch: int, steps: int, device) -> Tensor | None:
+    if lengths is None:
+        return None
+    lengths = torch.as_tensor(np.asarray(lengths), device=device).long()
+    if lengths.shape != (batch,) or int(lengths.min()) < 1 or int(lengths.max()) > steps:
+        raise ValueError(f"lengths must be {batch} values in 1..{steps}")
+    return torch.arange(steps, device=device)[None, :] < lengths[:, None]  # (B, T)
+
+
+def _initial_states(spec: CellSpec, initial_state, module, batch, device, dtype):
+    """Per layer-direction initial state tuples, each (B, H)."""
+    n = module.num_layers * (2 if module.bidirectional else 1)
+    zeros = torch.zeros(n, batch, module.hidden_size, device=device, dtype=dtype)
+    if initial_state is None:
+        parts = (zeros, zeros) if spec.has_cell_state else (zeros,)
+    else:
+        parts = tuple(initial_state) if isinstance(initial_state, (tuple, list)) else (initial_state,)
+        parts = tuple(p.detach().to(dtype) for p in parts)
+        if len(parts) != (2 if spec.has_cell_state else 1):
+            raise ValueError("initial_state must be h0, or (h0, c0) for an LSTM")
+    # the initial state requires grad so that every later state is part of the graph
+    return [tuple(p[k].clone().requires_grad_(True) for p in parts) for k in range(n)]
+
+
+def _last_step_sum(output: Tensor, module: nn.RNNBase) -> Tensor:
+    return (output[:, -1] if module.batch_first else output[-1]).sum()

@@ -1,0 +1,93 @@
+"""A training run in the background: the page keeps only this handle.
+
+`ThreadRun` drives a `Trainer` in a daemon thread and publishes a `Snapshot`
+(status, history, latest probe trace) that a page reads as often as it likes.
+Readers never touch the trainer; the worker never touches the UI.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from dataclasses import dataclass, field
+
+from explorer.config import Limits, RunConfig
+from explorer.history import History
+from explorer.trace import Trace
+from explorer.train import ConfigError, Divergence, Trainer
+
+ACTIVE = ("starting", "training")
+
+
+@dataclass
+class Snapshot:
+    config: RunConfig
+    status: str = "starting"  # starting, training, finished, stopped, diverged, error
+    history: History = field(default_factory=History)
+    trace: Trace | None = None  # the latest probe recording
+    divergence: Divergence | None = None
+    error: str | None = None  # a message for a person when status is "error"
+    device: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def step(self) -> int:
+        return len(self.history)
+
+
+class ThreadRun:
+    def __init__(self, config: RunConfig, limits: Limits | None = None):
+        self._snapshot = Snapshot(config)
+        self._limits = limits
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="rnn-explorer-run", daemon=True)
+
+    def start(self) -> ThreadRun:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the worker to end; True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def snapshot(self) -> Snapshot:
+        """A consistent copy, safe to read while training goes on."""
+        with self._lock:
+            s = self._snapshot
+            return Snapshot(s.config, s.status, s.history.copy(), s.trace, s.divergence,
+                            s.error, s.device)
+
+    def _work(self) -> None:
+        try:
+            trainer = Trainer(self._snapshot.config, self._limits)
+            first = trainer.probe_trace()
+            with self._lock:
+                self._snapshot.trace, self._snapshot.status = first, "training"
+                self._snapshot.device = str(trainer.device)
+            for progress in trainer.fit():
+                if self._stop.is_set():
+                    break
+                with self._lock:
+                    s = self._snapshot
+                    s.history.append(progress)
+                    s.trace = progress.trace or s.trace
+                    s.status, s.divergence = progress.status, progress.divergence
+            with self._lock:
+                if self._snapshot.status in ACTIVE:
+                    self._snapshot.status = "stopped"
+        except ConfigError as exc:
+            self._fail(" ".join(exc.problems))
+        except Exception:  # a worker must report, never die silently
+            self._fail("Training failed unexpectedly:\n" + traceback.format_exc(limit=3))
+
+    def _fail(self, message: str) -> None:
+        with self._lock:
+            self._snapshot.status, self._snapshot.error = "error", message

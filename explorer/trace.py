@@ -1,0 +1,124 @@
+"""`Trace`: a numpy-only record of one probe batch passing through a recurrent layer.
+
+Figures are built from a Trace alone, so this module never imports torch.
+Shapes (L = layers, D = directions, B = batch, T = time, H = hidden units)::
+
+    hidden      (L, D, B, T, H)   h_t of every layer and direction
+    cell        (L, D, B, T, H)   c_t, LSTM only (else None)
+    gates       name -> (L, D, B, T, H), post-activation (i f g o / r z n)
+    grad_norm   (L, D, T)         batch mean of ||dL/dh_t||, the total gradient
+                                  reaching h_t through the recurrence and the output
+    cell_grad_norm (L, D, T)      batch mean of ||dL/dc_t||, LSTM only
+    output      the layer's output in the module's own layout:
+                (B, T, D*H) when batch_first, else (T, B, D*H)
+
+A trace saved with `save` loads with `load` in later versions: the file carries
+`FORMAT_VERSION` and unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+_ARRAY_FIELDS = ("hidden", "cell", "grad_norm", "cell_grad_norm", "output", "inputs",
+                 "targets", "predictions", "lengths", "attention")
+_DICT_FIELDS = ("gates", "params")
+
+
+@dataclass
+class Trace:
+    cell_type: str  # key of explorer.cells.CELLS
+    hidden: np.ndarray
+    output: np.ndarray
+    batch_first: bool = True
+    cell: np.ndarray | None = None
+    gates: dict[str, np.ndarray] = field(default_factory=dict)
+    grad_norm: np.ndarray | None = None
+    cell_grad_norm: np.ndarray | None = None
+    loss: float | None = None
+    # what the probe batch was, for labelling figures (filled in by the trainer)
+    inputs: np.ndarray | None = None  # (B, T) token ids or (B, T, F) values
+    targets: np.ndarray | None = None
+    predictions: np.ndarray | None = None
+    lengths: np.ndarray | None = None  # (B,) real lengths for padded batches
+    attention: np.ndarray | None = None  # (B, T_out, T_in) for encoder-decoders
+    params: dict[str, np.ndarray] = field(default_factory=dict)  # recurrent weights, torch names
+    vocab: tuple[str, ...] | None = None  # token id -> label
+    step: int = 0  # training step at which it was recorded
+    task: str = ""
+
+    @property
+    def num_layers(self) -> int:
+        return self.hidden.shape[0]
+
+    @property
+    def num_directions(self) -> int:
+        return self.hidden.shape[1]
+
+    @property
+    def batch_size(self) -> int:
+        return self.hidden.shape[2]
+
+    @property
+    def seq_len(self) -> int:
+        return self.hidden.shape[3]
+
+    @property
+    def hidden_size(self) -> int:
+        return self.hidden.shape[4]
+
+    def token_labels(self, example: int = 0) -> list[str]:
+        """Labels for the time axis of one probe example: its tokens, or t=0.. for values."""
+        if self.inputs is not None and self.vocab is not None and self.inputs.ndim == 2:
+            return [self.vocab[int(i)] for i in self.inputs[example]]
+        return [str(t) for t in range(self.seq_len)]
+
+    def save(self, path: str | Path | io.BytesIO) -> None:
+        arrays: dict[str, np.ndarray] = {}
+        for name in _ARRAY_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                arrays[name] = np.asarray(value)
+        for name in _DICT_FIELDS:
+            for key, value in getattr(self, name).items():
+                arrays[f"{name}/{key}"] = np.asarray(value)
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "cell_type": self.cell_type,
+            "batch_first": self.batch_first,
+            "loss": self.loss,
+            "vocab": list(self.vocab) if self.vocab is not None else None,
+            "step": self.step,
+            "task": self.task,
+        }
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path | io.BytesIO) -> Trace:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+            if meta.get("format_version", 0) > FORMAT_VERSION:
+                raise ValueError(
+                    f"trace format {meta['format_version']} is newer than this version "
+                    f"of RNN Explorer reads ({FORMAT_VERSION})"
+                )
+            known = {f.name for f in fields(cls)}
+            kwargs = {k: v for k, v in meta.items() if k in known}
+            if kwargs.get("vocab") is not None:
+                kwargs["vocab"] = tuple(kwargs["vocab"])
+            for name in _DICT_FIELDS:
+                kwargs[name] = {}
+            for key in data.files:
+                if key in _ARRAY_FIELDS:
+                    kwargs[key] = data[key]
+                elif "/" in key and key.split("/", 1)[0] in _DICT_FIELDS:
+                    group, name = key.split("/", 1)
+                    kwargs[group][name] = data[key]
+        return cls(**kwargs)

@@ -1,0 +1,223 @@
+"""`Trainer`: one seeded training run, stepped by whoever drives it (CLI, worker, test).
+
+    trainer = Trainer(RunConfig(cell="lstm", task="adding", seq_len=50))
+    for progress in trainer.fit():        # one Progress per optimizer step
+        print(progress.step, progress.loss, progress.trace is not None)
+
+Same config and seed, same run: data come from a numpy generator seeded with
+`seed`, weights from `torch.manual_seed(seed)`. A run whose loss or gradient
+turns NaN/inf stops with status "diverged" and a `Divergence` saying why; it
+never raises.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from explorer.config import Limits, RunConfig
+from explorer.models import SequenceModel
+from explorer.objectives import OBJECTIVES
+from explorer.record import trace_rnn
+from explorer.tasks import TASKS, Batch
+from explorer.trace import Trace
+
+OPTIMIZERS = {
+    "adam": lambda params, cfg: torch.optim.Adam(params, lr=cfg.lr),
+    "sgd": lambda params, cfg: torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum),
+}
+
+
+class ConfigError(ValueError):
+    """A config that cannot run; `problems` are messages for a person."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Divergence:
+    step: int
+    loss: float
+    grad_norm: float
+    sigma_max: float  # largest singular value of W_hh (layer 0) when it happened
+    reason: str  # "loss" or "gradient": which turned non-finite first
+
+    def explain(self) -> str:
+        what = "The loss" if self.reason == "loss" else "The gradient"
+        return (
+            f"{what} became infinite or NaN at step {self.step} (gradient norm {self.grad_norm:.3g}). "
+            f"The largest singular value of W_hh was {self.sigma_max:.3g}: each step back in time can "
+            "multiply the gradient by up to that much, so over many steps it explodes. "
+            "Clip the gradient norm, or lower the learning rate."
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int  # optimizer steps done
+    loss: float
+    metric: float
+    grad_norm: float  # before clipping
+    grad_norm_clipped: float  # what the optimizer used
+    status: str  # "training", "finished" or "diverged"
+    elapsed: float  # seconds of training so far
+    trace: Trace | None = None  # a probe recording, every probe_every steps
+    divergence: Divergence | None = None
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(["No CUDA GPU is available here; choose cpu or auto."])
+    return torch.device(name)
+
+
+class Trainer:
+    def __init__(self, cfg: RunConfig, limits: Limits | None = None):
+        limits = limits or Limits()
+        problems = cfg.validate(limits)
+        if problems:
+            raise ConfigError(problems)
+        self.cfg = cfg
+        self.task = TASKS[cfg.task]
+        self.objective = OBJECTIVES[self.task.target_kind]
+        self.device = resolve_device(cfg.device)
+        torch.manual_seed(cfg.seed)
+        self.model = SequenceModel.from_config(cfg, self.task).to(self.device)
+        n_params = sum(p.numel() for p in self.model.parameters())
+        if n_params > limits.max_parameters:
+            raise ConfigError([f"The model has {n_params:,} parameters; the limit is "
+                               f"{limits.max_parameters:,}. Use fewer units or layers."])
+        self.optimizer = OPTIMIZERS[cfg.optimizer](self.model.parameters(), cfg)
+        self.data_rng = np.random.default_rng(cfg.seed)
+        self.probe = self.task.sample(np.random.default_rng([cfg.seed, 1]), cfg.probe_size,
+                                      cfg.seq_len)
+        self.step_count = 0
+        self.elapsed = 0.0
+        self.status = "ready"
+        self.divergence: Divergence | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("finished", "diverged")
+
+    def tensors(self, batch: Batch) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """x, y, lengths, loss mask on the device."""
+        x = torch.as_tensor(batch.x, device=self.device)
+        y = torch.as_tensor(batch.y, device=self.device, dtype=self.objective.target_dtype)
+        lengths = None if batch.lengths is None else torch.as_tensor(batch.lengths)
+        mask = _step_mask(batch, batch.loss_mask) if self.task.output == "many_to_many" else None
+        return x, y, lengths, None if mask is None else torch.as_tensor(mask, device=self.device)
+
+    def step(self) -> Progress:
+        """One optimizer step on a fresh batch."""
+        if self.done:
+            raise RuntimeError(f"the run is already {self.status}")
+        start = time.perf_counter()
+        self.model.train()
+        batch = self.task.sample(self.data_rng, self.cfg.batch_size, self.cfg.seq_len)
+        x, y, lengths, mask = self.tensors(batch)
+        pred = self.model(x, lengths)
+        loss = self.objective.loss(pred, y, mask)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss_value = float(loss.detach())
+        grad_norm = math.nan
+        if math.isfinite(loss_value):
+            loss.backward()
+            max_norm = self.cfg.clip_norm if self.cfg.clip else math.inf
+            grad_norm = float(nn.utils.clip_grad_norm_(self.model.parameters(), max_norm))
+        self.step_count += 1
+        if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
+            return self._diverge(loss_value, grad_norm, start)
+        self.optimizer.step()
+        with torch.no_grad():
+            metric = float(self.objective.metric(pred, y, _metric_mask(batch, mask, self.device)))
+        self.elapsed += time.perf_counter() - start
+        self.status = "finished" if self.step_count >= self.cfg.steps else "training"
+        clipped = min(grad_norm, self.cfg.clip_norm) if self.cfg.clip else grad_norm
+        trace = self.probe_trace() if self._probe_due() else None
+        return Progress(self.step_count, loss_value, metric, grad_norm, clipped, self.status,
+                        self.elapsed, trace)
+
+    def fit(self, steps: int | None = None) -> Iterator[Progress]:
+        """Step until the configured number of steps (or `steps` more), or divergence."""
+        for _ in range(steps if steps is not None else self.cfg.steps - self.step_count):
+            if self.done:
+                return
+            yield self.step()
+
+    def probe_trace(self) -> Trace:
+        """Record the fixed probe batch through the current weights."""
+        self.model.eval()
+        x, y, lengths, mask = self.tensors(self.probe)
+        predictions: list[Tensor] = []
+
+        def loss_fn(output: Tensor) -> Tensor:
+            pred = self.model.read_out(output, lengths)
+            predictions.append(pred.detach())
+            return self.objective.loss(pred, y, mask)
+
+        inputs = self.model.encode(x).detach()
+        trace = trace_rnn(self.model.rnn, inputs, loss_fn, lengths=self.probe.lengths)
+        self.model.zero_grad(set_to_none=True)
+        trace.inputs, trace.targets, trace.lengths = self.probe.x, self.probe.y, self.probe.lengths
+        trace.predictions = predictions[0].float().cpu().numpy()
+        trace.vocab, trace.step, trace.task = self.task.vocab, self.step_count, self.task.name
+        return trace
+
+    @torch.no_grad()
+    def evaluate(self, batch_size: int = 256) -> tuple[float, float]:
+        """Loss and metric on a held-out batch (its own seed, never trained on)."""
+        self.model.eval()
+        batch = self.task.sample(np.random.default_rng([self.cfg.seed, 2]), batch_size,
+                                 self.cfg.seq_len)
+        x, y, lengths, mask = self.tensors(batch)
+        pred = self.model(x, lengths)
+        loss = float(self.objective.loss(pred, y, mask))
+        return loss, float(self.objective.metric(pred, y, _metric_mask(batch, mask, self.device)))
+
+    def sigma_max(self) -> float:
+        """Largest singular value over the (H, H) blocks of layer 0's W_hh."""
+        w = self.model.rnn.weight_hh_l0.detach().double()
+        if not torch.isfinite(w).all():
+            return math.inf
+        blocks = w.split(self.model.rnn.hidden_size, dim=0)
+        return max(float(torch.linalg.matrix_norm(b, ord=2)) for b in blocks)
+
+    def _probe_due(self) -> bool:
+        return self.step_count % self.cfg.probe_every == 0 or self.status == "finished"
+
+    def _diverge(self, loss: float, grad_norm: float, start: float) -> Progress:
+        self.elapsed += time.perf_counter() - start
+        self.status = "diverged"
+        self.divergence = Divergence(
+            self.step_count, loss, grad_norm, self.sigma_max(),
+            "loss" if not math.isfinite(loss) else "gradient",
+        )
+        return Progress(self.step_count, loss, math.nan, grad_norm, math.nan, self.status,
+                        self.elapsed, divergence=self.divergence)
+
+
+def _step_mask(batch: Batch, mask: np.ndarray | None) -> np.ndarray | None:
+    """The (B, T) steps that count, real steps only; None when all count."""
+    real = None
+    if batch.lengths is not None:
+        real = np.arange(batch.seq_len)[None, :] < batch.lengths[:, None]
+    if mask is None:
+        return real
+    return mask if real is None else (mask & real)
+
+
+def _metric_mask(batch: Batch, loss_mask: Tensor | None, device) -> Tensor | None:
+    if batch.metric_mask is None:
+        return loss_mask
+    return torch.as_tensor(_step_mask(batch, batch.metric_mask), device=device)
