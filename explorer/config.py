@@ -35,15 +35,15 @@ class RunConfig:
     forget_bias: float | None = None  # LSTM: None keeps PyTorch's; a number sets b_f to it
     # task
     task: str = "adding"  # which problem the network learns
-    seq_len: int = 20  # how far back the network must remember (meaning varies per task)
+    seq_len: int = 10  # how far back the network must remember (meaning varies per task)
     # training
     optimizer: str = "adam"  # adam or sgd (with momentum)
-    lr: float = 3e-3  # learning rate: too high diverges, too low crawls
+    lr: float = 1e-2  # learning rate: too high diverges, too low crawls
     momentum: float = 0.9  # sgd only
     batch_size: int = 32  # sequences per step: larger is smoother and slower
     clip: bool = True  # rescale the gradient when its norm exceeds clip_norm
     clip_norm: float = 1.0  # the threshold for clipping
-    steps: int = 300  # training steps in the run
+    steps: int = 500  # training steps in the run
     seed: int = 0  # same seed, same data, same initial weights, same run
     device: str = "auto"  # auto picks cuda when present
     # recording

@@ -1,0 +1,113 @@
+"""The recorded cells replay torch.nn.RNN/LSTM/GRU exactly, reading their own parameters."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from explorer import trace_rnn
+from explorer.cells import CELLS, spec_for_module
+
+
+def make_module(cell: str, layers: int, bidirectional: bool, batch_first: bool) -> nn.RNNBase:
+    spec = CELLS[cell]
+    torch.manual_seed(layers * 10 + bidirectional)
+    return spec.module(3, 6, num_layers=layers, bidirectional=bidirectional,
+                       batch_first=batch_first, **spec.module_kwargs)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("layers", [1, 2, 3])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_replay_output_equals_module(cell, layers, bidirectional, batch_first):
+    """trace.output equals the module's own output to 1e-5 for every layout."""
+    module = make_module(cell, layers, bidirectional, batch_first)
+    x = torch.randn(4, 9, 3) if batch_first else torch.randn(9, 4, 3)
+    trace = trace_rnn(module, x)
+    expected, _ = module(x)
+    assert trace.output.shape == tuple(expected.shape)
+    np.testing.assert_allclose(trace.output, expected.detach().numpy(), atol=1e-5)
+    dirs = 2 if bidirectional else 1
+    assert trace.hidden.shape == (layers, dirs, 4, 9, 6)
+    assert trace.grad_norm.shape == (layers, dirs, 9)
+    assert set(trace.gates) == set(CELLS[cell].gates)
+    for values in trace.gates.values():
+        assert values.shape == trace.hidden.shape
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_last_hidden_equals_h_n(cell):
+    """The last recorded states equal torch's h_n (and c_n), forward and backward."""
+    module = make_module(cell, 2, True, True)
+    x = torch.randn(3, 7, 3)
+    trace = trace_rnn(module, x)
+    _, state = module(x)
+    h_n = (state[0] if isinstance(state, tuple) else state).detach().numpy().reshape(2, 2, 3, 6)
+    np.testing.assert_allclose(trace.hidden[:, 0, :, -1], h_n[:, 0], atol=1e-5)
+    np.testing.assert_allclose(trace.hidden[:, 1, :, 0], h_n[:, 1], atol=1e-5)
+    if CELLS[cell].has_cell_state:
+        c_n = state[1].detach().numpy().reshape(2, 2, 3, 6)
+        np.testing.assert_allclose(trace.cell[:, 0, :, -1], c_n[:, 0], atol=1e-5)
+
+
+def test_lstm_trace_is_consistent_with_its_equations():
+    """From the trace alone: c_t = f c_{t-1} + i g and h_t = o tanh(c_t)."""
+    module = make_module("lstm", 1, False, True)
+    trace = trace_rnn(module, torch.randn(5, 12, 3))
+    i, f, g, o = (trace.gates[k][0, 0] for k in "ifgo")  # (B, T, H)
+    c, h = trace.cell[0, 0], trace.hidden[0, 0]
+    c_prev = np.concatenate([np.zeros_like(c[:, :1]), c[:, :-1]], axis=1)
+    np.testing.assert_allclose(c, f * c_prev + i * g, atol=1e-6)
+    np.testing.assert_allclose(h, o * np.tanh(c), atol=1e-6)
+
+
+def test_gru_follows_pytorchs_formulation():
+    """h_t = (1 - z) n + z h_{t-1}, with the gates the trace recorded."""
+    module = make_module("gru", 1, False, True)
+    trace = trace_rnn(module, torch.randn(2, 6, 3))
+    z, n, h = trace.gates["z"][0, 0], trace.gates["n"][0, 0], trace.hidden[0, 0]
+    h_prev = np.concatenate([np.zeros_like(h[:, :1]), h[:, :-1]], axis=1)
+    np.testing.assert_allclose(h, (1 - z) * n + z * h_prev, atol=1e-6)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_padded_batch_matches_packed_sequence(cell):
+    """With lengths, the replay equals torch on a packed sequence; padded steps are NaN."""
+    module = make_module(cell, 2, True, True)
+    x = torch.randn(4, 8, 3)
+    lengths = torch.tensor([8, 3, 5, 1])
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    out, _ = module(packed)
+    out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=8)
+    trace = trace_rnn(module, x, lengths=lengths)
+    np.testing.assert_allclose(trace.output, out.detach().numpy(), atol=1e-5)
+    assert np.isnan(trace.hidden[0, 0, 1, 3:]).all()
+    assert np.isfinite(trace.hidden[0, 0, 1, :3]).all()
+
+
+def test_initial_state_is_used():
+    module = make_module("lstm", 1, False, True)
+    x = torch.randn(2, 5, 3)
+    h0, c0 = torch.randn(1, 2, 6), torch.randn(1, 2, 6)
+    expected, _ = module(x, (h0, c0))
+    trace = trace_rnn(module, x, initial_state=(h0, c0))
+    np.testing.assert_allclose(trace.output, expected.detach().numpy(), atol=1e-5)
+
+
+def test_a_user_state_dict_loads_and_replays():
+    """A plain nn.LSTM's state dict, loaded into a fresh nn.LSTM, replays identically."""
+    trained = nn.LSTM(2, 5, num_layers=2)
+    fresh = nn.LSTM(2, 5, num_layers=2)
+    fresh.load_state_dict(trained.state_dict())
+    x = torch.randn(7, 3, 2)
+    np.testing.assert_allclose(trace_rnn(fresh, x).output, trained(x)[0].detach().numpy(), atol=1e-5)
+
+
+def test_unsupported_modules_are_refused_clearly():
+    with pytest.raises(TypeError, match="nn.RNN, nn.LSTM or nn.GRU"):
+        spec_for_module(nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="proj_size"):
+        trace_rnn(nn.LSTM(2, 4, proj_size=2), torch.randn(3, 1, 2))
+    with pytest.raises(ValueError, match="3-D"):
+        trace_rnn(nn.GRU(2, 4), torch.randn(3, 2))
