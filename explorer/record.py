@@ -96,6 +96,7 @@ def trace_rnn(
         grad_norm=_grad_norms(states, mask),
         cell_grad_norm=_grad_norms(cells, mask) if spec.has_cell_state else None,
         output=output.detach().float().cpu().numpy(),
+        layer_input=xb.float().cpu().numpy(),
         batch_first=module.batch_first,
         loss=float(loss.detach()),
         lengths=None if lengths is None else np.asarray(lengths, dtype=np.int64),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from explorer.config import Limits, RunConfig
 from explorer.history import History
-from explorer.trace import Trace
+from explorer.trace import Trace, TraceHistory
 from explorer.train import ConfigError, Divergence, Trainer
 
 ACTIVE = ("starting", "training")
@@ -25,6 +25,7 @@ class Snapshot:
     status: str = "starting"  # starting, training, finished, stopped, diverged, error
     history: History = field(default_factory=History)
     trace: Trace | None = None  # the latest probe recording
+    traces: list[Trace] = field(default_factory=list)  # probe recordings over training, thinned
     divergence: Divergence | None = None
     error: str | None = None  # a message for a person when status is "error"
     device: str = ""
@@ -42,6 +43,7 @@ class ThreadRun:
     def __init__(self, config: RunConfig, limits: Limits | None = None):
         self._snapshot = Snapshot(config)
         self._limits = limits
+        self._traces = TraceHistory()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._work, name="rnn-explorer-run", daemon=True)
@@ -62,8 +64,8 @@ class ThreadRun:
         """A consistent copy, safe to read while training goes on."""
         with self._lock:
             s = self._snapshot
-            return Snapshot(s.config, s.status, s.history.copy(), s.trace, s.divergence,
-                            s.error, s.device)
+            return Snapshot(s.config, s.status, s.history.copy(), s.trace,
+                            list(self._traces.traces), s.divergence, s.error, s.device)
 
     def _work(self) -> None:
         try:
@@ -71,6 +73,7 @@ class ThreadRun:
             first = trainer.probe_trace()
             with self._lock:
                 self._snapshot.trace, self._snapshot.status = first, "training"
+                self._traces.append(first)
                 self._snapshot.device = str(trainer.device)
             for progress in trainer.fit():
                 if self._stop.is_set():
@@ -78,7 +81,9 @@ class ThreadRun:
                 with self._lock:
                     s = self._snapshot
                     s.history.append(progress)
-                    s.trace = progress.trace or s.trace
+                    if progress.trace is not None:
+                        s.trace = progress.trace
+                        self._traces.append(progress.trace)
                     s.status, s.divergence = progress.status, progress.divergence
             with self._lock:
                 if self._snapshot.status in ACTIVE:

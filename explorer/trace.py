@@ -11,6 +11,8 @@ Shapes (L = layers, D = directions, B = batch, T = time, H = hidden units)::
     cell_grad_norm (L, D, T)      batch mean of ||dL/dc_t||, LSTM only
     output      the layer's output in the module's own layout:
                 (B, T, D*H) when batch_first, else (T, B, D*H)
+    layer_input (B, T, F)         x_t as the first layer read it
+    params      torch.nn parameter name -> array (weight_ih_l0, weight_hh_l0_reverse, ...)
 
 A trace saved with `save` loads with `load` in later versions: the file carries
 `FORMAT_VERSION` and unknown fields are ignored.
@@ -26,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 FORMAT_VERSION = 1
-_ARRAY_FIELDS = ("hidden", "cell", "grad_norm", "cell_grad_norm", "output", "inputs",
+_ARRAY_FIELDS = ("hidden", "cell", "grad_norm", "cell_grad_norm", "output", "layer_input", "inputs",
                  "targets", "predictions", "lengths", "attention")
 _DICT_FIELDS = ("gates", "params")
 
@@ -42,6 +44,7 @@ class Trace:
     grad_norm: np.ndarray | None = None
     cell_grad_norm: np.ndarray | None = None
     loss: float | None = None
+    layer_input: np.ndarray | None = None  # (B, T, F) x_t as the first layer read it (embedded tokens)
     # what the probe batch was, for labelling figures (filled in by the trainer)
     inputs: np.ndarray | None = None  # (B, T) token ids or (B, T, F) values
     targets: np.ndarray | None = None
@@ -122,3 +125,45 @@ class Trace:
                     group, name = key.split("/", 1)
                     kwargs[group][name] = data[key]
         return cls(**kwargs)
+
+
+def trace_nbytes(trace: Trace) -> int:
+    """Memory held by a trace's arrays."""
+    arrays = [getattr(trace, name) for name in _ARRAY_FIELDS]
+    arrays += list(trace.gates.values()) + list(trace.params.values())
+    return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
+
+class TraceHistory:
+    """The probe traces of one run, oldest first, within a memory budget.
+
+    When a new trace would pass the budget, every other kept trace is dropped
+    (the first and the newest always stay), so the history thins evenly over
+    training instead of forgetting its start.
+    """
+
+    def __init__(self, budget_bytes: int = 64 * 2**20):
+        self.budget_bytes = budget_bytes
+        self.traces: list[Trace] = []
+
+    def append(self, trace: Trace) -> None:
+        self.traces.append(trace)
+        while len(self.traces) > 2 and self.nbytes > self.budget_bytes:
+            self.traces = self.traces[:-1:2] + [self.traces[-1]]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(trace_nbytes(t) for t in self.traces)
+
+    @property
+    def steps(self) -> list[int]:
+        return [t.step for t in self.traces]
+
+    def at_step(self, step: int) -> Trace:
+        """The kept trace recorded nearest to a training step."""
+        if not self.traces:
+            raise LookupError("no traces recorded yet")
+        return min(self.traces, key=lambda t: abs(t.step - step))
+
+    def __len__(self) -> int:
+        return len(self.traces)

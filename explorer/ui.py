@@ -89,6 +89,15 @@ def start_run(key: str, config: RunConfig) -> ThreadRun:
     return run
 
 
+TRAIN_RUN_KEY = "train_run"
+
+
+def lab_snapshot() -> Snapshot | None:
+    """What the Train page's run shows now (other pages look inside it), or None."""
+    run = current_run(TRAIN_RUN_KEY)
+    return None if run is None else run.snapshot()
+
+
 def stop_run(key: str) -> None:
     run = st.session_state.get(key)
     if run is not None:

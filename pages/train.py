@@ -6,7 +6,7 @@ from explorer import ui
 from explorer.figures import hidden_heatmap, learning_curve
 from explorer.tasks import TASKS
 
-RUN_KEY = "train_run"
+RUN_KEY = ui.TRAIN_RUN_KEY
 
 st.title("Train a recurrent network")
 st.caption("Choose a cell and a task in the sidebar, then press **Train**. "
