@@ -9,6 +9,7 @@ share-link form.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, fields, replace
 from typing import Any
@@ -128,7 +129,11 @@ class RunConfig:
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-run bounds that keep one person's run from freezing a shared server."""
+    """Per-run bounds that keep one person's run from freezing a shared server.
+
+    Each can be set for a server with an environment variable EXPLORER_<NAME>,
+    e.g. EXPLORER_MAX_STEPS=5000 or EXPLORER_WORKERS=4.
+    """
 
     max_steps: int = 20_000
     max_hidden_size: int = 512
@@ -136,6 +141,23 @@ class Limits:
     max_seq_len: int = 1000
     max_tokens_per_batch: int = 65_536  # seq_len × batch_size
     max_parameters: int = 2_000_000
+    max_seconds: float = 600.0  # wall time of one run, pauses included
+    workers: int = 0  # training processes at once; 0 means one per CPU core
+    cached_runs: int = 64  # finished runs kept for instant replay
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"EXPLORER_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = type(f.default)(raw)
+        return cls(**values)
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
 
 
 def _label(name: str) -> str:

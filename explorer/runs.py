@@ -16,23 +16,31 @@ from explorer.history import History
 from explorer.trace import Trace, TraceHistory
 from explorer.train import ConfigError, Divergence, Trainer
 
-ACTIVE = ("starting", "training")
+ACTIVE = ("queued", "starting", "training")  # the run moves on without the user
 
 
 @dataclass
 class Snapshot:
     config: RunConfig
-    status: str = "starting"  # starting, training, finished, stopped, diverged, error
+    status: str = "starting"  # queued, starting, training, paused, finished, stopped, diverged, error
     history: History = field(default_factory=History)
     trace: Trace | None = None  # the latest probe recording
     traces: list[Trace] = field(default_factory=list)  # probe recordings over training, thinned
     divergence: Divergence | None = None
     error: str | None = None  # a message for a person when status is "error"
     device: str = ""
+    queue_position: int = 0  # 1 = next to start; 0 = not queued
+    note: str = ""  # e.g. why the run stopped by itself
+    model: bytes | None = None  # safetensors of the trained model, once the run has ended
 
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def live(self) -> bool:
+        """Worth redrawing: moving on, or paused while a requested step may arrive."""
+        return self.active or self.status == "paused"
 
     @property
     def step(self) -> int:

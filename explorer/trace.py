@@ -167,3 +167,20 @@ class TraceHistory:
 
     def __len__(self) -> int:
         return len(self.traces)
+
+
+def pack_traces(traces: list[Trace]) -> bytes:
+    """Several traces in one .npz file: entry k holds trace k's own .npz bytes."""
+    outer = io.BytesIO()
+    inner = {}
+    for k, trace in enumerate(traces):
+        buffer = io.BytesIO()
+        trace.save(buffer)
+        inner[f"trace_{k:05d}"] = np.frombuffer(buffer.getvalue(), dtype=np.uint8)
+    np.savez(outer, **inner)
+    return outer.getvalue()
+
+
+def unpack_traces(data: bytes) -> list[Trace]:
+    with np.load(io.BytesIO(data), allow_pickle=False) as outer:
+        return [Trace.load(io.BytesIO(outer[name].tobytes())) for name in sorted(outer.files)]

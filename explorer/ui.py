@@ -1,95 +1,231 @@
-"""Streamlit glue: widgets -> `RunConfig`, the per-session run handle, live panels.
+"""Streamlit glue: widgets -> `RunConfig`, the session's run, the live panels.
 
 The only module of `explorer` that imports streamlit. Every widget key starts
-with its page's prefix, so tests find widgets by key and pages never collide.
+with its page's prefix (``train_cell``, ``train_lr`` …), so tests find widgets by
+key and pages never collide. Controls are data (`CONTROLS`); one renderer draws them.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
+import torch
 
 from explorer.cells import CELLS
-from explorer.config import RunConfig
-from explorer.runs import Snapshot, ThreadRun
+from explorer.checkpoint import recurrent_file
+from explorer.config import Limits, RunConfig
+from explorer.inits import INITS
+from explorer.pool import WorkerPool
+from explorer.presets import PRESETS
+from explorer.runs import Snapshot
 from explorer.tasks import TASKS
+from explorer.trace import pack_traces
 
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
-HIDDEN_SIZES = (4, 8, 16, 32, 64, 128, 256)
-STEP_CHOICES = (50, 100, 200, 300, 500, 1000, 2000, 3000, 5000)
-REFRESH_SECONDS = 0.25
+REFRESH_SECONDS = 0.2
+TRAIN_RUN_KEY = "train_run"
 STATUS_TEXT = {
-    "starting": "Starting…",
-    "training": "Training",
-    "finished": "Finished",
-    "stopped": "Stopped",
-    "diverged": "Diverged",
-    "error": "Could not train",
+    "queued": "Queued", "starting": "Starting…", "training": "Training", "paused": "Paused",
+    "finished": "Finished", "stopped": "Stopped", "diverged": "Diverged", "error": "Could not train",
 }
 
 
-def config_controls(prefix: str, base: RunConfig | None = None) -> RunConfig:
-    """The sidebar block of model, task and training settings, as a RunConfig."""
-    base = base or RunConfig()
+@dataclass(frozen=True)
+class Control:
+    field: str  # the RunConfig field it sets
+    label: str
+    help: str
+    kind: str  # "select", "slider", "toggle" or "int"
+    section: str
+    options: Callable[[dict], tuple] = lambda values: ()
+    fmt: Callable[[Any], str] = str
+    shown: Callable[[dict], bool] = lambda values: True
+
+
+def _choices(*values):
+    return lambda _: values
+
+
+CONTROLS: tuple[Control, ...] = (
+    Control("cell", "Cell", "The recurrence: a vanilla RNN squashes everything through one tanh "
+            "(or ReLU); LSTM and GRU add gates that decide what to keep and what to forget.",
+            "select", "Model", lambda _: tuple(CELLS), lambda c: CELLS[c].title),
+    Control("num_layers", "Layers", "Stacked layers: each reads the sequence of states of the one below.",
+            "slider", "Model", _choices(1, 2, 3, 4)),
+    Control("bidirectional", "Bidirectional", "Also read the sequence backwards; the head sees both "
+            "directions' states side by side.", "toggle", "Model"),
+    Control("hidden_size", "Hidden units", "The size of h_t, the network's memory. More units remember "
+            "more but train slower.", "slider", "Model", _choices(4, 8, 16, 32, 64, 128, 256)),
+    Control("init", "Initialization", "How W_hh starts. Orthogonal keeps every direction's length; "
+            "identity (IRNN) copies the state forward unchanged.", "select", "Model",
+            lambda v: tuple(k for k, i in INITS.items() if i.applies_to(v["cell"])),
+            lambda k: INITS[k].title),
+    Control("spectral_radius", "Spectral radius of W_hh", "Rescale W_hh so its largest |eigenvalue| is "
+            "this: below 1 gradients shrink at every step back in time, above 1 they can explode.",
+            "slider", "Model", _choices(0.0, 0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0),
+            lambda r: "as initialized" if r == 0 else f"{r:g}"),
+    Control("forget_bias", "Forget-gate bias", "Start the forget gate open (f ≈ σ(b)): the cell keeps "
+            "what it holds by default, so gradients survive long spans.", "slider", "Model",
+            _choices(None, 0.0, 0.5, 1.0, 2.0, 3.0), lambda b: "PyTorch default" if b is None else f"{b:g}",
+            lambda v: CELLS[v["cell"]].has_cell_state),
+    Control("dropout", "Dropout between layers", "Randomly zero states between stacked layers while "
+            "training.", "slider", "Model", _choices(0.0, 0.1, 0.2, 0.3, 0.5), lambda p: f"{p:g}",
+            lambda v: v["num_layers"] > 1),
+    Control("task", "Task", "What the network has to learn.", "select", "Task",
+            lambda _: tuple(TASKS), lambda t: TASKS[t].title),
+    Control("seq_len", "Sequence length", "How far back the network must remember: the longer, the "
+            "harder for a vanilla RNN.", "int", "Task"),
+    Control("optimizer", "Optimizer", "Adam adapts the step per weight; SGD with momentum is the classic.",
+            "select", "Training", _choices("adam", "sgd"), str.capitalize),
+    Control("lr", "Learning rate", "Step size. Too high and the loss explodes; too low and it crawls.",
+            "slider", "Training", _choices(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0),
+            lambda v: f"{v:g}"),
+    Control("momentum", "Momentum", "SGD only: how much of the last step carries into the next.",
+            "slider", "Training", _choices(0.0, 0.5, 0.9, 0.95, 0.99), lambda v: f"{v:g}",
+            lambda v: v["optimizer"] == "sgd"),
+    Control("batch_size", "Batch size", "Sequences per step: larger is smoother and slower.", "slider",
+            "Training", _choices(8, 16, 32, 64, 128, 256)),
+    Control("clip", "Clip gradients", "Rescale the gradient when its norm passes the threshold: the "
+            "standard cure for exploding gradients (it does nothing for vanishing ones).", "toggle",
+            "Training"),
+    Control("clip_norm", "Clip threshold", "The largest gradient norm allowed.", "slider", "Training",
+            _choices(0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0), lambda v: f"{v:g}", lambda v: v["clip"]),
+    Control("steps", "Training steps", "How many batches to learn from.", "slider", "Training",
+            _choices(50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10000)),
+    Control("seed", "Seed", "Same seed, same data and initial weights: the same run, every time.",
+            "int", "Training"),
+    Control("device", "Device", "Where training runs; auto picks a GPU when there is one.", "select",
+            "Training", lambda _: ("auto", "cpu", "cuda") if torch.cuda.is_available() else ("auto", "cpu")),
+    Control("probe_every", "Record every k steps", "How often the probe batch is recorded for the "
+            "views inside the network.", "slider", "Training", _choices(1, 2, 5, 10, 25, 50, 100)),
+)
+
+
+# --- shared, server-wide ---------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def limits() -> Limits:
+    return Limits.from_env()
+
+
+@st.cache_resource(show_spinner="Starting the training workers…")
+def worker_pool() -> WorkerPool:
+    """One pool per server: every session's runs queue for its workers."""
+    return WorkerPool(limits())
+
+
+@st.cache_resource(scope="session", on_release=lambda runs: [r.stop() for r in runs.values()])
+def _session_runs() -> dict:
+    """This session's runs; Streamlit stops them when the tab closes."""
+    return {}
+
+
+# --- config widgets --------------------------------------------------------------------
+def set_config(prefix: str, config: RunConfig) -> None:
+    """Put a config into the widgets (call before they are drawn, or from a callback)."""
+    for f in fields(RunConfig):
+        st.session_state[f"{prefix}_{f.name}"] = getattr(config, f.name)
+
+
+def keep_widget_state(prefix: str) -> None:
+    """Keep a page's settings while another page is shown (Streamlit drops unrendered widgets)."""
+    for name in [f.name for f in fields(RunConfig)] + ["preset"]:
+        key = f"{prefix}_{name}"
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def config_controls(prefix: str) -> RunConfig:
+    """The sidebar settings as a RunConfig; the widgets hold the state (see `set_config`)."""
     ss = st.session_state
+    if f"{prefix}_cell" not in ss:
+        set_config(prefix, RunConfig())
+    values = {f.name: ss.get(f"{prefix}_{f.name}", getattr(RunConfig(), f.name)) for f in fields(RunConfig)}
+    section = None
     with st.sidebar:
-        st.subheader("Model")
-        cell = st.selectbox("Cell", list(CELLS), index=list(CELLS).index(base.cell),
-                            format_func=lambda c: CELLS[c].title, key=f"{prefix}_cell",
-                            help="The recurrence: a vanilla RNN squashes everything through one "
-                                 "tanh (or ReLU); LSTM and GRU add gates that decide what to keep.")
-        hidden = st.select_slider("Hidden units", HIDDEN_SIZES, value=base.hidden_size,
-                                  key=f"{prefix}_hidden",
-                                  help="The size of h_t, the network's memory.")
-        st.subheader("Task")
-        task_name = st.selectbox("Task", list(TASKS), index=list(TASKS).index(base.task),
-                                 format_func=lambda t: TASKS[t].title, key=f"{prefix}_task",
-                                 help="What the network has to learn.")
-        task = TASKS[task_name]
-        seq_key = f"{prefix}_seq_len"
-        if seq_key in ss:  # a new task may allow a different range: keep the value inside it
-            ss[seq_key] = min(max(int(ss[seq_key]), task.min_seq_len), task.max_seq_len)
-        seq_len = st.number_input(
-            "Sequence length", min_value=task.min_seq_len, max_value=task.max_seq_len,
-            value=min(max(base.seq_len, task.min_seq_len), task.max_seq_len), step=1,
-            key=seq_key,
-            help="How far back the network must remember: longer is harder for a vanilla RNN.",
-        )
-        st.subheader("Training")
-        lr = st.select_slider("Learning rate", LEARNING_RATES, value=_nearest(base.lr, LEARNING_RATES),
-                              format_func=lambda v: f"{v:g}", key=f"{prefix}_lr",
-                              help="Step size of Adam. Too high and the loss explodes.")
-        clip = st.toggle("Clip gradients", value=base.clip, key=f"{prefix}_clip",
-                         help="Rescale the gradient when its norm exceeds the threshold: "
-                              "the standard cure for exploding gradients.")
-        clip_norm = st.number_input("Clip threshold", min_value=0.01, max_value=100.0,
-                                    value=base.clip_norm, step=0.5, key=f"{prefix}_clip_norm",
-                                    disabled=not clip, help="The largest gradient norm allowed.")
-        steps = st.select_slider("Training steps", STEP_CHOICES,
-                                 value=_nearest(base.steps, STEP_CHOICES), key=f"{prefix}_steps",
-                                 help="How many batches to learn from.")
-    return replace(base, cell=cell, hidden_size=int(hidden), task=task_name, seq_len=int(seq_len),
-                   lr=float(lr), clip=bool(clip), clip_norm=float(clip_norm), steps=int(steps))
+        for control in CONTROLS:
+            key = f"{prefix}_{control.field}"
+            if not control.shown(values):
+                continue
+            if control.section != section:
+                section = control.section
+                st.subheader(section)
+            values[control.field] = _draw(control, key, values)
+    return replace(RunConfig(), **values)
 
 
-def _nearest(value, choices):
-    return min(choices, key=lambda c: abs(c - value))
+def _draw(control: Control, key: str, values: dict) -> Any:
+    ss = st.session_state
+    common = dict(label=control.label, key=key, help=control.help)
+    if control.kind == "toggle":
+        return st.toggle(**common)
+    if control.kind == "int":
+        lo, hi = _int_bounds(control.field, values)
+        ss[key] = min(max(int(ss[key]), lo), hi)
+        return int(st.number_input(min_value=lo, max_value=hi, step=1, **common))
+    options = control.options(values)
+    if ss[key] not in options:  # a shared link may carry a value between the steps
+        options = _with(options, ss[key]) if control.kind == "slider" else options
+        if ss[key] not in options:
+            ss[key] = options[0]
+    if control.kind == "slider":
+        return st.select_slider(options=options, format_func=control.fmt, **common)
+    return st.selectbox(options=options, format_func=control.fmt, **common)
 
 
-def current_run(key: str) -> ThreadRun | None:
+def _with(options: tuple, value) -> tuple:
+    """A slider's steps plus a value a shared link carried."""
+    if value is None:
+        return options
+    numbers = sorted({o for o in options if o is not None} | {value})
+    return ((None,) if None in options else ()) + tuple(numbers)
+
+
+def _int_bounds(field: str, values: dict) -> tuple[int, int]:
+    if field == "seq_len":
+        task = TASKS[values["task"]]
+        return task.min_seq_len, min(task.max_seq_len, limits().max_seq_len)
+    return 0, 2**31 - 1
+
+
+def load_config_from_url(prefix: str) -> list[str]:
+    """Once per session: the URL's settings into the widgets; returns notices for bad ones."""
+    flag = f"{prefix}_url_loaded"
+    if st.session_state.get(flag):
+        return []
+    st.session_state[flag] = True
+    params = st.query_params.to_dict()
+    config, notices = RunConfig.from_query(params)
+    set_config(prefix, config)
+    if params.get("run") == "1" and not notices:
+        start_run(TRAIN_RUN_KEY, config)
+    return notices
+
+
+def share_url(config: RunConfig) -> str:
+    base = (st.context.url or "").split("?")[0]
+    return f"{base}?{urlencode(config.to_query() | {'run': '1'})}"
+
+
+def sync_url(config: RunConfig) -> None:
+    """The address bar always holds the current settings."""
+    query = config.to_query()
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+
+def apply_preset(prefix: str) -> None:
+    """Callback of the preset picker."""
+    name = st.session_state[f"{prefix}_preset"]
+    if name in PRESETS:
+        set_config(prefix, PRESETS[name].config())
+
+
+# --- the session's run -----------------------------------------------------------------
+def current_run(key: str):
     return st.session_state.get(key)
-
-
-def start_run(key: str, config: RunConfig) -> ThreadRun:
-    """Stop this session's run (if any) and start a new one."""
-    stop_run(key)
-    run = ThreadRun(config).start()
-    st.session_state[key] = run
-    return run
-
-
-TRAIN_RUN_KEY = "train_run"
 
 
 def lab_snapshot() -> Snapshot | None:
@@ -98,23 +234,100 @@ def lab_snapshot() -> Snapshot | None:
     return None if run is None else run.snapshot()
 
 
+def start_run(key: str, config: RunConfig, paused: bool = False):
+    """Stop this session's run (if any) and start `config`; it may queue, or replay from cache."""
+    stop_run(key)
+    problems = config.validate(limits())
+    if problems:
+        st.session_state[f"{key}_problems"] = problems
+        return None
+    st.session_state.pop(f"{key}_problems", None)
+    run = worker_pool().submit(config)
+    if paused:
+        run.pause()
+    st.session_state[key] = run
+    _session_runs()[key] = run
+    return run
+
+
 def stop_run(key: str) -> None:
     run = st.session_state.get(key)
     if run is not None:
         run.stop()
 
 
+def pause_run(key: str) -> None:
+    if (run := st.session_state.get(key)) is not None:
+        run.pause()
+
+
+def resume_run(key: str) -> None:
+    if (run := st.session_state.get(key)) is not None:
+        run.resume()
+
+
+def step_run(key: str, config: RunConfig) -> None:
+    run = st.session_state.get(key)
+    if run is None or run.snapshot().status in ("finished", "stopped", "diverged", "error"):
+        run = start_run(key, config, paused=True)
+    if run is not None:
+        run.step()
+
+
+def reset_run(key: str, prefix: str) -> None:
+    stop_run(key)
+    st.session_state.pop(key, None)
+    _session_runs().pop(key, None)
+    set_config(prefix, RunConfig())
+    st.session_state[f"{prefix}_preset"] = "custom"
+
+
+# --- status --------------------------------------------------------------------------
 def status_line(snap: Snapshot) -> None:
     total = snap.config.steps
-    text = f"**{STATUS_TEXT.get(snap.status, snap.status)}** — step {snap.step} of {total}"
-    if len(snap.history):
-        elapsed = snap.history.columns["elapsed"][-1]
-        if elapsed > 0:
-            text += f" · {snap.step / elapsed:.0f} steps/s"
+    parts = [f"**{STATUS_TEXT.get(snap.status, snap.status)}**"]
+    if snap.status == "queued":
+        parts.append(f"{snap.queue_position} in the queue — the server trains "
+                     f"{limits().worker_count} runs at a time")
+    parts.append(f"step {snap.step} of {total}")
+    rate = steps_per_second(snap)
+    if rate:
+        parts.append(f"{rate:.0f} steps/s")
+        if snap.active and snap.step < total:
+            parts.append(f"about {(total - snap.step) / rate:.0f} s left")
     if snap.device:
-        text += f" · on {snap.device}"
-    st.progress(min(snap.step / total, 1.0), text=text)
-    if snap.status == "diverged" and snap.divergence is not None:
-        st.error(snap.divergence.explain(), icon="💥")
+        parts.append(f"on {snap.device}")
+    st.progress(min(snap.step / total, 1.0), text=" · ".join(parts))
+    if snap.note:
+        st.info(snap.note)
     if snap.status == "error" and snap.error:
         st.error(snap.error)
+
+
+def steps_per_second(snap: Snapshot, window: int = 50) -> float:
+    elapsed = snap.history.columns["elapsed"]
+    if len(elapsed) < 2:
+        return 0.0
+    k = min(window, len(elapsed) - 1)
+    spent = elapsed[-1] - elapsed[-1 - k]
+    return k / spent if spent > 0 else 0.0
+
+
+def downloads(snap: Snapshot, prefix: str) -> None:
+    """Metrics as CSV, the model as safetensors, the probe traces as .npz."""
+    name = f"{snap.config.cell}-{snap.config.task}-T{snap.config.seq_len}-seed{snap.config.seed}"
+    cols = st.columns(4)
+    cols[0].download_button("Metrics (CSV)", snap.history.to_csv(), f"{name}-metrics.csv", "text/csv",
+                            key=f"{prefix}_dl_metrics", on_click="ignore")
+    if snap.traces:
+        cols[1].download_button("Probe traces (.npz)", pack_traces(snap.traces), f"{name}-traces.npz",
+                                key=f"{prefix}_dl_traces", on_click="ignore")
+    if snap.model is not None:
+        cols[2].download_button("Model (safetensors)", snap.model, f"{name}.safetensors",
+                                key=f"{prefix}_dl_model", on_click="ignore",
+                                help="The whole model: embedding, recurrent layer and head.")
+        cols[3].download_button("Recurrent layer only", recurrent_file(snap.model), f"{name}-rnn.safetensors",
+                                key=f"{prefix}_dl_rnn", on_click="ignore",
+                                help="Keys as torch.nn names them: load_state_dict works on a fresh "
+                                     f"nn.{CELLS[snap.config.cell].module.__name__} of the same size.")
+

@@ -1,58 +1,101 @@
-"""Train: pick a cell and a task, press Train, watch the loss and the hidden states move."""
+"""The live training lab: settings -> a run in a worker -> curves that update as it learns."""
+
+from dataclasses import replace
 
 import streamlit as st
 
 from explorer import ui
-from explorer.figures import hidden_heatmap, learning_curve
+from explorer.figures import gradient_norm_curve, hidden_heatmap, learning_curve, predictions_figure
+from explorer.presets import PRESETS
 from explorer.tasks import TASKS
 
-RUN_KEY = ui.TRAIN_RUN_KEY
+RUN = ui.TRAIN_RUN_KEY
 
 st.title("Train a recurrent network")
-st.caption("Choose a cell and a task in the sidebar, then press **Train**. "
-           "The curves and the hidden states update while it learns.")
-
+notices = ui.load_config_from_url("train")
+with st.sidebar:
+    st.selectbox("Preset", ["custom", *PRESETS], key="train_preset", on_change=ui.apply_preset,
+                 args=("train",), format_func=lambda p: PRESETS[p].title if p in PRESETS else "Custom",
+                 help="Good starting points; picking one fills in every setting below.")
 config = ui.config_controls("train")
-problems = config.validate()
+ui.sync_url(config)
+for notice in notices:
+    st.warning(f"The link had a setting that cannot be used, so the default is used instead. {notice}")
+preset = PRESETS.get(st.session_state.get("train_preset"))
+if preset is not None and preset.config() == config:
+    st.info(f"**{preset.title}.** {preset.lesson}")
 task = TASKS[config.task]
-with st.expander(f"Task: {task.title}", expanded=False):
+with st.expander(f"Task: {task.title}"):
     st.markdown(task.description)
 
-left, right, _ = st.columns([1, 1, 4])
-if left.button("Train", key="train_start", type="primary", disabled=bool(problems)):
-    ui.start_run(RUN_KEY, config)
-if right.button("Stop", key="train_stop"):
-    ui.stop_run(RUN_KEY)
-for problem in problems:
+problems = config.validate(ui.limits())
+snap = ui.lab_snapshot()
+live = snap is not None and snap.live
+paused = snap is not None and snap.status == "paused"
+buttons = st.columns(6)
+buttons[0].button("Train", key="train_start", type="primary", disabled=bool(problems),
+                  on_click=ui.start_run, args=(RUN, config), help="Start a new run with these settings.")
+buttons[1].button("Pause", key="train_pause", disabled=not (live and not paused),
+                  on_click=ui.pause_run, args=(RUN,))
+buttons[2].button("Step", key="train_step", disabled=bool(problems), on_click=ui.step_run,
+                  args=(RUN, config), help="Pause, then advance exactly one training step.")
+buttons[3].button("Resume", key="train_resume", disabled=not paused,
+                  on_click=ui.resume_run, args=(RUN,))
+buttons[4].button("Stop", key="train_stop", disabled=not live, on_click=ui.stop_run, args=(RUN,))
+buttons[5].button("Reset", key="train_reset", on_click=ui.reset_run, args=(RUN, "train"),
+                  help="Stop, forget the run, and go back to the default settings.")
+for problem in problems + st.session_state.get(f"{RUN}_problems", []):
     st.warning(problem)
 
-run = ui.current_run(RUN_KEY)
-running = run is not None and run.snapshot().active
+
+def apply_fix(change: dict) -> None:
+    """A one-click fix from the diverged card: change the settings and train again."""
+    fixed = replace(ui.lab_snapshot().config, **change)
+    ui.set_config("train", fixed)
+    st.session_state["train_preset"] = "custom"
+    ui.start_run(RUN, fixed)
 
 
-@st.fragment(run_every=ui.REFRESH_SECONDS if running else None)
+@st.fragment(run_every=ui.REFRESH_SECONDS if live else None)
 def live_panel() -> None:
-    if run is None:
-        st.info("No run yet: press **Train**.")
+    snap = ui.lab_snapshot()
+    if snap is None:
+        st.info("No run yet: press **Train** (or pick a preset first).")
         return
-    snap = run.snapshot()
     ui.status_line(snap)
-    run_task = TASKS[snap.config.task]
+    if snap.status == "diverged" and snap.divergence is not None:
+        with st.container(border=True):
+            st.error(f"**Diverged at step {snap.divergence.step}.** {snap.divergence.explain()}", icon="💥")
+            fix = st.columns(2)
+            fix[0].button("Turn clipping on and train again", key="train_fix_clip", on_click=apply_fix,
+                          args=({"clip": True, "clip_norm": 1.0},))
+            fix[1].button("Lower the learning rate ×10 and train again", key="train_fix_lr",
+                          on_click=apply_fix, args=({"lr": snap.config.lr / 10},))
+    run_task, h = TASKS[snap.config.task], snap.history
     baseline = run_task.baseline(snap.config.seq_len)
-    h = snap.history
-    loss_col, metric_col = st.columns(2)
-    loss_col.plotly_chart(
-        learning_curve(h.array("step"), h.array("loss"), name="loss", baseline=baseline.loss,
-                       baseline_label=baseline.label, smooth=10),
-        key="train_loss_chart")
-    metric_col.plotly_chart(
-        learning_curve(h.array("step"), h.array("metric"), name=run_task.metric_name,
-                       baseline=baseline.metric, baseline_label=baseline.label, smooth=10),
-        key="train_metric_chart")
+    left, right = st.columns(2)
+    left.plotly_chart(learning_curve(h.array("step"), h.array("loss"), name="loss", smooth=10,
+                                     baseline=baseline.loss, baseline_label=baseline.label),
+                      key="train_loss_chart")
+    right.plotly_chart(learning_curve(h.array("step"), h.array("metric"), name=run_task.metric_name,
+                                      smooth=10, baseline=baseline.metric, baseline_label=baseline.label),
+                       key="train_metric_chart")
+    left, right = st.columns(2)
+    left.plotly_chart(gradient_norm_curve(h.array("step"), h.array("grad_norm"),
+                                          h.array("grad_norm_clipped"),
+                                          snap.config.clip_norm if snap.config.clip else None),
+                      key="train_grad_chart")
     if snap.trace is not None:
+        right.plotly_chart(predictions_figure(snap.trace, run_task.output, run_task.target_kind,
+                                              run_task.classes), key="train_predictions_chart")
         st.plotly_chart(hidden_heatmap(snap.trace), key="train_hidden_chart")
-    if running and not snap.active:
-        st.rerun()  # the run ended: redraw the page once, without the timer
+    if len(h):
+        with st.expander("Download this run"):
+            ui.downloads(snap, "train")
+            st.text_input("Share link (same settings, same seed, same result)", ui.share_url(snap.config),
+                          key="train_share", disabled=True)
+    if live and not snap.live:
+        st.rerun()  # the run ended: redraw the page once so the buttons match
 
 
 live_panel()

@@ -44,3 +44,20 @@ def learning_curve(
     fig.update_xaxes(title_text="training step", rangemode="tozero")
     fig.update_yaxes(title_text=name, type="log" if log_y else "linear")
     return apply_layout(fig)
+
+
+def gradient_norm_curve(steps: np.ndarray, before: np.ndarray, after: np.ndarray,
+                        threshold: float | None = None) -> go.Figure:
+    """The gradient norm per step before and after clipping (log scale), the threshold dashed."""
+    fig = go.Figure([
+        go.Scatter(x=steps, y=before, mode="lines", name="before clipping",
+                   line=dict(color=SERIES_COLORS[1], width=1.5)),
+        go.Scatter(x=steps, y=after, mode="lines", name="after clipping",
+                   line=dict(color=SERIES_COLORS[0], width=1.5)),
+    ])
+    if threshold is not None:
+        fig.add_hline(y=threshold, line=dict(color=BASELINE_COLOR, dash="dash"),
+                      annotation_text=f"clip at {threshold:g}", annotation_position="top left")
+    fig.update_xaxes(title_text="training step", rangemode="tozero")
+    fig.update_yaxes(title_text="gradient norm", type="log", dtick=1, exponentformat="power")
+    return apply_layout(fig)
