@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from explorer.figures import hidden_heatmap, learning_curve
+from explorer.figures import gradient_norm_curve, hidden_heatmap, learning_curve, predictions_figure
 from explorer.trace import Trace
 
 
@@ -44,3 +44,43 @@ def test_hidden_heatmap_of_padded_steps_keeps_them_blank():
     trace.hidden[0, 0, 0, 4:] = np.nan
     heat = hidden_heatmap(trace).data[0]
     assert np.isnan(heat.z[:, 4:]).all() and np.isfinite(heat.zmax)
+
+
+def test_long_runs_are_drawn_from_binned_points():
+    steps = np.arange(1, 20_001)
+    fig = learning_curve(steps, np.ones(20_000), name="loss", smooth=10)
+    assert all(len(t.x) <= 500 for t in fig.data)
+    assert fig.data[0].name == "loss (mean of every 40 steps)"
+    assert fig.data[0].x[-1] == 20_000
+
+
+def test_binning_keeps_gradient_spikes():
+    steps = np.arange(1, 5001)
+    before = np.ones(5000)
+    before[1234] = 1e6
+    fig = gradient_norm_curve(steps, before, np.minimum(before, 1.0), threshold=1.0)
+    assert max(fig.data[0].y) == 1e6 and max(fig.data[1].y) == 1.0
+    assert fig.layout.yaxis.type == "log" and fig.layout.shapes[0].y0 == 1.0
+
+
+def test_predictions_view_follows_the_task_shape():
+    """Each (output, target kind) gets its view; class labels and right/wrong colours are shown."""
+    trace = hand_made_trace()
+    trace.targets = np.array([[0, 1, 2, 0, 1, 2]] * 2)
+    logits = np.zeros((2, 6, 3))
+    logits[0, np.arange(6), [0, 1, 2, 0, 0, 0]] = 5.0  # the last two steps wrong
+    trace.predictions = logits
+    fig = predictions_figure(trace, "many_to_many", "class", ("x", "y", "z"))
+    heat = fig.data[0]
+    assert list(heat.text[1]) == ["x", "y", "z", "x", "y", "z"]
+    assert list(heat.text[2]) == ["x", "y", "z", "x", "x", "x"]
+    assert list(heat.z[2]) == [1, 1, 1, 1, 0, 0]
+    assert "4 of 6 right" in fig.layout.title.text
+
+    trace.targets, trace.predictions = np.array([1, 0]), np.array([[0.0, 3.0], [0.0, 3.0]])
+    bars = predictions_figure(trace, "many_to_one", "class", ("neg", "pos")).data[0]
+    assert list(bars.text) == ["true pos, predicted pos", "true neg, predicted pos"]
+
+    trace.targets, trace.predictions = np.array([[0.5], [1.2]]), np.array([[0.4], [1.0]])
+    points = predictions_figure(trace, "many_to_one", "regression").data[1]
+    assert list(points.x) == [0.5, 1.2] and list(points.y) == [0.4, 1.0]

@@ -1,11 +1,40 @@
-"""Figures of a run's progress: learning curves against the task's baseline."""
+"""Figures of a run's progress: learning curves against the task's baseline.
+
+Long runs are drawn from at most `MAX_POINTS` points per line (each the mean, or
+for gradient spikes the maximum, of a bin of consecutive steps), so a 20,000-step
+run redraws as fast as a short one; the legend says when that happened.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import plotly.graph_objects as go
 
 from explorer.theme import BASELINE_COLOR, SERIES_COLORS, apply_layout
+
+MAX_POINTS = 500
+
+
+def bin_steps(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS,
+              reduce=np.nanmean) -> tuple[np.ndarray, np.ndarray, int]:
+    """(x, y, k): `values` reduced over bins of k consecutive steps, x the last step of each bin."""
+    steps, values = np.asarray(steps, dtype=float), np.asarray(values, dtype=float)
+    n = len(values)
+    if n <= max_points:
+        return steps, values, 1
+    k = math.ceil(n / max_points)
+    bins = math.ceil(n / k)
+    padded = np.full(bins * k, np.nan)
+    padded[:n] = values
+    x = steps[np.minimum(np.arange(bins) * k + k - 1, n - 1)]
+    with np.errstate(invalid="ignore"):
+        return x, reduce(padded.reshape(bins, k), axis=1), k
+
+
+def _binned_name(name: str, k: int, how: str = "mean") -> str:
+    return name if k == 1 else f"{name} ({how} of every {k} steps)"
 
 
 def learning_curve(
@@ -27,16 +56,16 @@ def learning_curve(
     values = np.asarray(values, dtype=float)
     fig = go.Figure()
     smoothing = smooth > 1 and len(values) >= smooth
+    x, y, k = bin_steps(steps, values)
     fig.add_trace(go.Scatter(
-        x=steps, y=values, mode="lines", name=name,
+        x=x, y=y, mode="lines", name=_binned_name(name, k),
         line=dict(color=SERIES_COLORS[0], width=1 if smoothing else 2),
         opacity=0.35 if smoothing else 1.0,
     ))
     if smoothing:
         kernel = np.ones(smooth) / smooth
-        trend = np.convolve(values, kernel, mode="valid")
-        fig.add_trace(go.Scatter(x=steps[smooth - 1:], y=trend, mode="lines",
-                                 name=f"{name} (mean of {smooth})",
+        x, trend, _ = bin_steps(steps[smooth - 1:], np.convolve(values, kernel, mode="valid"))
+        fig.add_trace(go.Scatter(x=x, y=trend, mode="lines", name=f"{name} (mean of {smooth})",
                                  line=dict(color=SERIES_COLORS[0], width=2.5)))
     if baseline is not None and np.isfinite(baseline):
         fig.add_hline(y=baseline, line=dict(color=BASELINE_COLOR, dash="dash"),
@@ -48,11 +77,16 @@ def learning_curve(
 
 def gradient_norm_curve(steps: np.ndarray, before: np.ndarray, after: np.ndarray,
                         threshold: float | None = None) -> go.Figure:
-    """The gradient norm per step before and after clipping (log scale), the threshold dashed."""
+    """The gradient norm per step before and after clipping (log scale), the threshold dashed.
+
+    Long runs keep each bin's largest norm, so no spike disappears in the drawing.
+    """
+    x, before, k = bin_steps(steps, before, reduce=np.nanmax)
+    _, after, _ = bin_steps(steps, after, reduce=np.nanmax)
     fig = go.Figure([
-        go.Scatter(x=steps, y=before, mode="lines", name="before clipping",
+        go.Scatter(x=x, y=before, mode="lines", name=_binned_name("before clipping", k, "max"),
                    line=dict(color=SERIES_COLORS[1], width=1.5)),
-        go.Scatter(x=steps, y=after, mode="lines", name="after clipping",
+        go.Scatter(x=x, y=after, mode="lines", name=_binned_name("after clipping", k, "max"),
                    line=dict(color=SERIES_COLORS[0], width=1.5)),
     ])
     if threshold is not None:

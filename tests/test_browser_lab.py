@@ -1,0 +1,75 @@
+"""The live lab in a real browser: curves grow while training, Stop holds, share links reproduce."""
+
+from __future__ import annotations
+
+import re
+
+import browser
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `chromium` fixture then skips these tests (fails them in CI)
+    expect = None
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 60_000  # ms
+STEP = re.compile(r"step (\d+) of")
+# the last training step drawn on the loss chart (0 before the first point)
+LAST_STEP = ("() => { const x = document.querySelector('.st-key-train_loss_chart .js-plotly-plot')"
+             "?._fullData?.[0]?.x; return x && x.length ? x[x.length - 1] : 0; }")
+
+LOSS_VALUES = ("() => Array.from(document.querySelector('.st-key-train_loss_chart .js-plotly-plot')"
+               "._fullData[0].y)")
+
+
+def shown_step(page) -> int:
+    match = STEP.search(page.get_by_test_id("stProgress").inner_text())
+    return int(match.group(1)) if match else -1
+
+
+def test_curves_grow_while_training_and_stop_holds_the_count(page, app_url):
+    page.goto(f"{app_url}/?steps=10000&hidden_size=16&seed=11")
+    expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled(timeout=TIMEOUT)
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_test_id("stProgress")).to_contain_text("Training", timeout=TIMEOUT)
+    seen = []
+    for _ in range(3):  # the chart redraws with more points, refresh after refresh
+        page.wait_for_function(f"() => ({LAST_STEP})() > {seen[-1] if seen else 0}", timeout=TIMEOUT)
+        seen.append(page.evaluate(LAST_STEP))
+    assert seen == sorted(seen) and len(set(seen)) == 3
+    browser.screenshot(page, "lab-training")
+
+    page.locator(".st-key-train_stop button").click()
+    expect(page.get_by_test_id("stProgress")).to_contain_text("Stopped", timeout=TIMEOUT)
+    browser.wait_for_idle(page)
+    stopped_at = shown_step(page)
+    page.wait_for_timeout(1500)  # nothing should move now; there is no condition to wait for
+    assert shown_step(page) == stopped_at > 0
+    assert page.evaluate(LAST_STEP) == stopped_at
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_a_share_link_opens_the_same_run_in_another_browser(page, chromium, app_url):
+    query = "?cell=gru&task=parity&seq_len=12&hidden_size=16&steps=200&seed=4"
+    page.goto(app_url + query)
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_test_id("stProgress")).to_contain_text("Finished", timeout=TIMEOUT)
+    browser.wait_for_idle(page)
+    page.get_by_text("Download this run").click()
+    link = page.get_by_label("Share link (same settings, same seed, same result)").input_value()
+    assert "run=1" in link and "seed=4" in link
+    first_loss = page.evaluate(LOSS_VALUES)
+
+    other = chromium.new_context(viewport=browser.VIEWPORT)  # another person: no shared cookies or state
+    try:
+        tab = other.new_page()
+        tab.goto(link)
+        expect(tab.get_by_test_id("stProgress")).to_contain_text("Finished", timeout=TIMEOUT)
+        browser.wait_for_idle(tab)
+        second_loss = tab.evaluate(LOSS_VALUES)
+        assert len(first_loss) == 200 and second_loss == first_loss
+        browser.screenshot(tab, "lab-shared")
+    finally:
+        other.close()
