@@ -16,6 +16,7 @@ worker itself pauses or stops only when every run watching it has.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import multiprocessing as mp
 import queue
@@ -80,6 +81,7 @@ class WorkerPool:
         self._paused_runs: set[int] = set()
         self._reader = threading.Thread(target=self._read, name="rnn-explorer-pool", daemon=True)
         self._reader.start()
+        atexit.register(self.shutdown)  # before the interpreter ends the daemon workers
 
     # --- sessions' side -------------------------------------------------------------
     def submit(self, config: RunConfig) -> PoolRun:
@@ -112,6 +114,8 @@ class WorkerPool:
 
     def shutdown(self) -> None:
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
             for inbox in self._inboxes:
                 inbox.put(("shutdown", None))
@@ -199,7 +203,7 @@ class WorkerPool:
         """A worker that died (out of memory, killed) fails its job and is replaced."""
         with self._lock:
             for i, process in enumerate(self._processes):
-                if process.is_alive() or self._closed:
+                if process.is_alive() or self._closed or sys.is_finalizing():
                     continue
                 for job in [j for j in self._jobs.values() if j.worker == i]:
                     job.worker = None
