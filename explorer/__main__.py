@@ -68,6 +68,9 @@ def train(args: argparse.Namespace) -> int:
         result["divergence"] = trainer.divergence.explain()
     else:
         result["loss"], result["metric"] = trainer.evaluate()
+        forecast = trainer.forecast_mse()
+        if forecast is not None:
+            result["forecast_mse"] = forecast
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "metrics.csv").write_text(history.to_csv())
@@ -88,6 +91,8 @@ def _print_summary(result: dict) -> None:
     name = result["metric_name"]
     print(f"loss     {result['loss']:.4g}   (baseline {result['baseline_loss']:.4g})")
     print(f"{name:<8} {result['metric']:.4g}   (baseline {result['baseline_metric']:.4g})")
+    if "forecast_mse" in result:
+        print(f"free-running forecast over the second half: MSE {result['forecast_mse']:.4g}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -70,6 +70,28 @@ class SequenceModel(nn.Module):
         return self.head(final_states(output, lengths, self.rnn.hidden_size))  # (B, O)
 
 
+    def can_free_run(self) -> bool:
+        """Whether predictions can be fed back as inputs: a next-value task, read forwards only."""
+        return (self.task.output == "many_to_many" and self.task.target_kind == "regression"
+                and self.task.input_kind == "real" and self.task.output_size == self.task.input_size
+                and not self.rnn.bidirectional)
+
+    @torch.no_grad()
+    def free_run(self, prefix: Tensor, horizon: int) -> Tensor:
+        """Closed-loop forecast: read `prefix` (B, T0, F), then feed each prediction back in as
+        the next input for `horizon` steps. Returns (B, horizon, F): the values after the prefix."""
+        if not self.can_free_run():
+            raise ValueError("free-running needs a next-value regression task and a forward-only layer")
+        output, state = self.rnn(self.encode(prefix))
+        value = self.head(output[:, -1:])  # (B, 1, F): the prediction of the next value
+        values = [value]
+        for _ in range(horizon - 1):
+            output, state = self.rnn(value, state)
+            value = self.head(output)
+            values.append(value)
+        return torch.cat(values, dim=1)
+
+
 def final_states(output: Tensor, lengths: Tensor | None, hidden_size: int) -> Tensor:
     """What a many-to-one head reads: the forward state at the last real step, and
     for a bidirectional layer the backward state at t=0 (it has read everything)."""

@@ -29,7 +29,7 @@ import numpy as np
 
 FORMAT_VERSION = 1
 _ARRAY_FIELDS = ("hidden", "cell", "grad_norm", "cell_grad_norm", "output", "layer_input", "inputs",
-                 "targets", "predictions", "lengths", "attention")
+                 "targets", "predictions", "lengths", "attention", "forecast")
 _DICT_FIELDS = ("gates", "params")
 
 
@@ -51,6 +51,7 @@ class Trace:
     predictions: np.ndarray | None = None
     lengths: np.ndarray | None = None  # (B,) real lengths for padded batches
     attention: np.ndarray | None = None  # (B, T_out, T_in) for encoder-decoders
+    forecast: np.ndarray | None = None  # (B, T_f, F) closed-loop forecast of targets[:, -T_f:]
     params: dict[str, np.ndarray] = field(default_factory=dict)  # recurrent weights, torch names
     vocab: tuple[str, ...] | None = None  # token id -> label
     step: int = 0  # training step at which it was recorded

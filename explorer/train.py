@@ -172,7 +172,25 @@ class Trainer:
         trace.inputs, trace.targets, trace.lengths = self.probe.x, self.probe.y, self.probe.lengths
         trace.predictions = predictions[0].float().cpu().numpy()
         trace.vocab, trace.step, trace.task = self.task.vocab, self.step_count, self.task.name
+        if self.model.can_free_run():
+            trace.forecast = self.forecast(x).float().cpu().numpy()
         return trace
+
+    def forecast(self, x: Tensor) -> Tensor:
+        """Free-run over the second half of `x`, having read the first: the targets[:, T//2 - 1:]."""
+        start = x.shape[1] // 2
+        return self.model.free_run(x[:, :start], x.shape[1] - start + 1)
+
+    @torch.no_grad()
+    def forecast_mse(self, batch_size: int = 256) -> float | None:
+        """Mean squared error of the free-running forecast on held-out data (next-value tasks)."""
+        if not self.model.can_free_run():
+            return None
+        self.model.eval()
+        batch = self.task.sample(np.random.default_rng([self.cfg.seed, 2]), batch_size, self.cfg.seq_len)
+        x, y, _, _ = self.tensors(batch)
+        forecast = self.forecast(x)
+        return float(((forecast - y[:, x.shape[1] // 2 - 1:]) ** 2).mean())
 
     @torch.no_grad()
     def evaluate(self, batch_size: int = 256) -> tuple[float, float]:

@@ -109,3 +109,24 @@ def test_lstm_solves_the_adding_problem_at_T50():
         if progress.step % 250 == 0 and trainer.evaluate()[0] < 0.05:
             break
     assert trainer.evaluate()[0] < 0.05
+
+
+def test_sine_free_running_forecast_feeds_predictions_back():
+    """The forecast equals stepping the model by hand on its own outputs; it is recorded in probes."""
+    trainer = Trainer(RunConfig(cell="gru", task="sine", seq_len=20, hidden_size=8, steps=2,
+                                probe_every=2))
+    trace = list(trainer.fit())[-1].trace
+    assert trace.forecast.shape == (8, 11, 1)
+    x = torch.as_tensor(trainer.probe.x)
+    model = trainer.model
+    with torch.no_grad():
+        out, state = model.rnn(x[:, :10])
+        value = model.head(out[:, -1:])
+        by_hand = [value]
+        for _ in range(10):
+            out, state = model.rnn(value, state)
+            value = model.head(out)
+            by_hand.append(value)
+    np.testing.assert_allclose(trace.forecast, torch.cat(by_hand, 1).numpy(), atol=1e-6)
+    assert math.isfinite(trainer.forecast_mse())
+    assert Trainer(RunConfig(task="adding")).forecast_mse() is None

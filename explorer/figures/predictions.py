@@ -28,9 +28,14 @@ def _sequence_regression(trace: Trace, classes, example: int) -> go.Figure:
     fig = go.Figure([
         go.Scatter(x=steps, y=target, name="target (next value)", mode="lines",
                    line=dict(color=BASELINE_COLOR, width=3)),
-        go.Scatter(x=steps, y=pred, name="prediction", mode="lines+markers",
+        go.Scatter(x=steps, y=pred, name="next-value prediction", mode="lines+markers",
                    line=dict(color=SERIES_COLORS[0]), marker=dict(size=4)),
     ])
+    if trace.forecast is not None:  # fed its own predictions back in, from the middle on
+        forecast = trace.forecast[example, :, 0]
+        fig.add_trace(go.Scatter(x=steps[-len(forecast):], y=forecast, name="free-running forecast",
+                                 mode="lines", line=dict(color=SERIES_COLORS[1], dash="dot", width=2.5)))
+        fig.add_vline(x=steps[-len(forecast)] - 0.5, line=dict(color=BASELINE_COLOR, width=1))
     fig.update_xaxes(title_text="time step")
     fig.update_yaxes(title_text="value")
     return apply_layout(fig, title=f"Next-value prediction, probe example {example + 1}")
