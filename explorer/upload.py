@@ -1,0 +1,225 @@
+"""Bring your own model: a `torch.nn.RNN/LSTM/GRU` from uploaded weights, checked at every step.
+
+Accepted files: safetensors, or a `state_dict` saved with `torch.save`, read with
+`torch.load(weights_only=True)`, which refuses anything but tensors and plain
+containers (never an arbitrary pickle). Weight names are torch.nn's own —
+`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, `…_reverse` for a
+backward direction — optionally under one prefix (`rnn.weight_ih_l0` in a whole
+model's state_dict). From the names and shapes come the cell (weight_hh is (G·H, H):
+G = 1 RNN, 3 GRU, 4 LSTM), input and hidden size, layers, directions and bias.
+Anything wrong raises `UploadError`, whose text tells a person what and how to fix it.
+
+    rnn = torch.nn.LSTM(3, 16, num_layers=2)
+    safetensors.torch.save_file(rnn.state_dict(), "rnn.safetensors")   # the file to upload
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from safetensors.torch import load as load_safetensors
+from torch import nn
+
+from explorer.cells import CELLS
+
+MAX_BYTES = 20 * 2**20  # as server.maxUploadSize in .streamlit/config.toml
+MAX_HIDDEN, MAX_LAYERS, MAX_INPUT = 512, 4, 1024  # what a replay in the page can afford
+MAX_STEPS, MAX_VALUE = 1000, 1e4  # typed or generated input sequences
+KEY = re.compile(r"^(?P<prefix>.*?)(?P<kind>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
+                 r"_l(?P<layer>\d+)(?P<reverse>_reverse)?$")
+CELL_BY_GATES = {1: "rnn", 3: "gru", 4: "lstm"}
+SEQUENCE_KINDS = ("sine", "random", "steps")
+
+
+class UploadError(ValueError):
+    """The upload cannot become a recurrent layer; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Architecture:
+    cell: str  # a key of explorer.cells.CELLS
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    bidirectional: bool
+    bias: bool
+    prefix: str  # what stood before torch.nn's names ("" for a bare layer's state_dict)
+
+    def describe(self) -> str:
+        return (f"{CELLS[self.cell].title}: input size {self.input_size}, hidden size {self.hidden_size}, "
+                f"{self.num_layers} layer{'s' if self.num_layers > 1 else ''}"
+                f"{', bidirectional' if self.bidirectional else ''}{'' if self.bias else ', no bias'}")
+
+
+def read_weights(data: bytes) -> dict[str, torch.Tensor]:
+    """Name -> tensor from safetensors or torch.save bytes, within the size limit."""
+    if not data:
+        raise UploadError("The file is empty.")
+    if len(data) > MAX_BYTES:
+        raise UploadError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB. "
+                          "Upload the recurrent layer's weights alone (rnn.state_dict()).")
+    if _looks_like_safetensors(data):
+        try:
+            return load_safetensors(data)
+        except Exception as exc:  # the library's own error types vary by version
+            raise UploadError(f"This looks like a safetensors file, but it could not be read: {exc}. "
+                              "Was it cut short?") from None
+    if data[:4] == b"PK\x03\x04" or data[:1] == b"\x80":  # torch.save's zip archive, or its legacy pickle
+        return _torch_state_dict(data)
+    raise UploadError("This is neither a safetensors file nor a PyTorch state_dict saved with torch.save. "
+                      "Save the layer's weights with safetensors.torch.save_file(rnn.state_dict(), "
+                      "'rnn.safetensors').")
+
+
+def _looks_like_safetensors(data: bytes) -> bool:
+    """8-byte little-endian header length, then a JSON header."""
+    return len(data) > 8 and int.from_bytes(data[:8], "little") >= 2 and data[8:9] == b"{"
+
+
+def _torch_state_dict(data: bytes) -> dict[str, torch.Tensor]:
+    try:
+        obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise UploadError("The file holds Python objects, not just tensors (a whole model saved with "
+                          "torch.save(model)?). Only plain weights are opened: save rnn.state_dict()."
+                          ) from None
+    except Exception as exc:
+        raise UploadError(f"Could not read the file as a PyTorch state_dict ({type(exc).__name__})."
+                          ) from None
+    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):  # a training checkpoint
+        obj = obj["state_dict"]
+    if not (isinstance(obj, dict) and obj and all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                                  for k, v in obj.items())):
+        raise UploadError("The file does not hold a state_dict, a mapping of names to tensors.")
+    return obj
+
+
+def infer(weights: dict[str, torch.Tensor], nonlinearity: str = "tanh") -> Architecture:
+    """The architecture the names and shapes describe; UploadError for every inconsistency."""
+    found = {name: m for name in weights if (m := KEY.match(name))}
+    if not found:
+        shown = ", ".join(list(weights)[:6]) + (", …" if len(weights) > 6 else "")
+        raise UploadError("No recurrent weights found. torch.nn.RNN, LSTM and GRU name them weight_ih_l0, "
+                          "weight_hh_l0, bias_ih_l0, bias_hh_l0 (…_reverse backwards); this file has: "
+                          f"{shown}.")
+    prefixes = sorted({m["prefix"] for m in found.values()})
+    if len(prefixes) > 1:
+        names = ", ".join(repr(p) for p in prefixes)
+        raise UploadError(f"The file holds several recurrent layers ({names}): upload one layer's weights "
+                          "at a time.")
+    if any(m["kind"] == "weight_hr" for m in found.values()):
+        raise UploadError("This LSTM has proj_size > 0 (weight_hr_l0), which RNN Explorer cannot replay.")
+    params = {name[len(prefixes[0]):]: weights[name] for name in found}
+    for name, value in params.items():
+        if not value.is_floating_point():
+            raise UploadError(f"{name} holds {str(value.dtype).removeprefix('torch.')} numbers; weights must "
+                              "be floating point.")
+        if not bool(torch.isfinite(value).all()):
+            raise UploadError(f"{name} contains NaN or infinite values.")
+    w_hh = params.get("weight_hh_l0")
+    if w_hh is None or "weight_ih_l0" not in params:
+        raise UploadError("weight_ih_l0 and weight_hh_l0 are missing: they hold layer 1's weights.")
+    rows, hidden = tuple(w_hh.shape) if w_hh.dim() == 2 else (0, 0)
+    if not hidden or rows % hidden or rows // hidden not in CELL_BY_GATES:
+        raise UploadError(f"weight_hh_l0 has shape {tuple(w_hh.shape)}; a recurrent layer's is (G·H, H) with "
+                          "G = 1 (RNN), 3 (GRU) or 4 (LSTM) blocks of H rows.")
+    cell = CELL_BY_GATES[rows // hidden]
+    if cell == "rnn":
+        if nonlinearity not in ("tanh", "relu"):
+            raise UploadError("A vanilla RNN's nonlinearity is tanh or relu.")
+        cell = f"rnn_{nonlinearity}"
+    w_ih = params["weight_ih_l0"]
+    arch = Architecture(cell, int(w_ih.shape[-1]), hidden, 1 + max(int(m["layer"]) for m in found.values()),
+                        any(m["reverse"] for m in found.values()), "bias_ih_l0" in params, prefixes[0])
+    _check(params, arch)
+    return arch
+
+
+def _check(params: dict[str, torch.Tensor], arch: Architecture) -> None:
+    """Every expected name present, nothing else, every shape what torch.nn would make."""
+    rows, h, d = CELLS[arch.cell].gate_count * arch.hidden_size, arch.hidden_size, 1 + arch.bidirectional
+    expected = {}
+    for layer in range(arch.num_layers):
+        for suffix in ("", "_reverse")[:d]:
+            tag = f"_l{layer}{suffix}"
+            expected[f"weight_ih{tag}"] = (rows, arch.input_size if layer == 0 else d * h)
+            expected[f"weight_hh{tag}"] = (rows, h)
+            if arch.bias:
+                expected |= {f"bias_ih{tag}": (rows,), f"bias_hh{tag}": (rows,)}
+    missing, extra = sorted(set(expected) - set(params)), sorted(set(params) - set(expected))
+    title = CELLS[arch.cell].title
+    if missing or extra:
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(extra)}"] if extra else [])
+        raise UploadError(f"The names do not form one {title} layer stack: {'; '.join(parts)}.")
+    for name, shape in expected.items():
+        if tuple(params[name].shape) != shape:
+            raise UploadError(f"{name} has shape {tuple(params[name].shape)}; with input size "
+                              f"{arch.input_size} and hidden size {h}, this {title} needs {shape}.")
+    if h > MAX_HIDDEN or arch.num_layers > MAX_LAYERS or arch.input_size > MAX_INPUT:
+        raise UploadError(f"This layer is too large to replay here: at most hidden size {MAX_HIDDEN}, "
+                          f"{MAX_LAYERS} layers and input size {MAX_INPUT}.")
+
+
+def build(weights: dict[str, torch.Tensor], arch: Architecture, batch_first: bool = True) -> nn.RNNBase:
+    """The torch.nn module, holding the uploaded weights (float32, eval mode)."""
+    spec = CELLS[arch.cell]
+    module = spec.module(arch.input_size, arch.hidden_size, num_layers=arch.num_layers, bias=arch.bias,
+                         batch_first=batch_first, bidirectional=arch.bidirectional, **spec.module_kwargs)
+    state = {name[len(arch.prefix):]: value.float() for name, value in weights.items() if KEY.match(name)}
+    module.load_state_dict(state, strict=True)
+    return module.eval()
+
+
+def load_module(data: bytes, nonlinearity: str = "tanh", batch_first: bool = True
+                ) -> tuple[nn.RNNBase, Architecture]:
+    weights = read_weights(data)
+    arch = infer(weights, nonlinearity)
+    return build(weights, arch, batch_first), arch
+
+
+def parse_sequence(text: str, input_size: int) -> np.ndarray:
+    """Typed input: one step per line, `input_size` numbers per line (commas or spaces) -> (T, F)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        raise UploadError("Type at least one step: one line per step.")
+    if len(lines) > MAX_STEPS:
+        raise UploadError(f"At most {MAX_STEPS} steps (lines); this has {len(lines)}.")
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        parts = line.replace(",", " ").split()
+        if len(parts) != input_size:
+            raise UploadError(f"Line {number} has {len(parts)} number{'s' * (len(parts) != 1)}; the model "
+                              f"reads {input_size} per step.")
+        try:
+            rows.append([float(p) for p in parts])
+        except ValueError:
+            raise UploadError(f"Line {number}: '{line.strip()}' is not a list of numbers.") from None
+    values = np.asarray(rows, dtype=np.float64)
+    if not (np.isfinite(values).all() and np.abs(values).max() <= MAX_VALUE):
+        raise UploadError(f"Every value must be a finite number within ±{MAX_VALUE:g}.")
+    return values.astype(np.float32)
+
+
+def generate(kind: str, length: int, input_size: int, seed: int = 0) -> np.ndarray:
+    """A (T, F) input: "sine" (a phase-shifted wave per feature), "random" (standard normal) or
+    "steps" (random levels held for 10 steps)."""
+    if kind not in SEQUENCE_KINDS:
+        raise UploadError(f"Unknown kind of sequence '{kind}': one of {', '.join(SEQUENCE_KINDS)}.")
+    if not 1 <= length <= MAX_STEPS:
+        raise UploadError(f"The length must be from 1 to {MAX_STEPS} steps.")
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)[:, None]
+    if kind == "sine":
+        values = np.sin(2 * np.pi * t / 20 + np.arange(input_size)[None, :] * np.pi / 4)
+    elif kind == "random":
+        values = rng.standard_normal((length, input_size))
+    else:
+        levels = rng.uniform(-1, 1, ((length + 9) // 10, input_size))
+        values = np.repeat(levels, 10, axis=0)[:length]
+    return values.astype(np.float32)
