@@ -105,10 +105,18 @@ PRESETS.update({
     "classic-adding": _preset(
         "The classic result: adding problem, T=100",
         "LSTM and GRU fall below MSE 0.05 while a tanh RNN stays on the 'predict 1' line (MSE 1/6). "
-        "A forget-gate bias of 1 starts the LSTM's forget gate near 0.73 instead of 0.5, so its "
-        "gradient reaches the first marker from the first step; learning rate 3e-3 with clipping at 1 "
-        "makes the escape from the baseline plateau fast and dependable on seeds 0, 1 and 2.",
-        task="adding", seq_len=100, hidden_size=64, batch_size=64, lr=3e-3, forget_bias=1.0,
-        clip=True, clip_norm=1.0, steps=3000, probe_every=50,
+        "A forget-gate bias of 1 starts the LSTM's forget gate near 0.73 instead of 0.5, so the "
+        "gradient along its cell state reaches the first marker from the start; learning rate 1e-2 "
+        "with clipping at 1 gets it off the baseline plateau within 600–1000 steps on seeds 0, 1 and 2 "
+        "(GRU: ~200). At PyTorch's defaults (bias ≈ 0, lr 1e-3) an LSTM can sit at 1/6 for thousands.",
+        task="adding", seq_len=100, hidden_size=64, batch_size=64, lr=1e-2, forget_bias=1.0,
+        clip=True, clip_norm=1.0, steps=2000, probe_every=20,
+    ),
+    "race-quick": _preset(
+        "Quick race: adding problem, T=20",
+        "A small race that ends in seconds. The gated cells leave the 'predict 1' line first; at this "
+        "short length the tanh RNN may follow later. Pick the classic result for the real contrast.",
+        task="adding", seq_len=20, hidden_size=32, batch_size=32, lr=1e-2, forget_bias=1.0, steps=300,
+        probe_every=10,
     ),
 })

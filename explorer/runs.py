@@ -7,10 +7,10 @@ Readers never touch the trainer; the worker never touches the UI.
 
 from __future__ import annotations
 
-import threading
 import traceback
 from dataclasses import dataclass, field
 
+from explorer.background import Background
 from explorer.config import Limits, RunConfig
 from explorer.history import History
 from explorer.trace import Trace, TraceHistory
@@ -47,26 +47,14 @@ class Snapshot:
         return len(self.history)
 
 
-class ThreadRun:
+class ThreadRun(Background):
+    thread_name = "rnn-explorer-run"
+
     def __init__(self, config: RunConfig, limits: Limits | None = None):
+        super().__init__()
         self._snapshot = Snapshot(config)
         self._limits = limits
         self._traces = TraceHistory()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._work, name="rnn-explorer-run", daemon=True)
-
-    def start(self) -> ThreadRun:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the worker to end; True when it has."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
     def snapshot(self) -> Snapshot:
         """A consistent copy, safe to read while training goes on."""

@@ -6,7 +6,10 @@ colour-vision deficiencies) and mean the same gate on every page.
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
+import plotly.io as pio
 
 GATE_COLORS = {
     "i": "#0072B2",  # LSTM input gate: blue
@@ -24,14 +27,33 @@ BASELINE_COLOR = "#777777"
 DIVERGING = "RdBu_r"  # signed values (hidden states in [-1, 1]): blue negative, red positive
 SEQUENTIAL = "Viridis"  # non-negative values (gates in [0, 1], gradient norms)
 
+# Set once, not per figure: `update_layout(template=...)` re-validated the whole template and
+# was half the cost of building a small figure.
+pio.templates.default = "plotly_white"
+
 
 def apply_layout(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
     fig.update_layout(
         title=title,
         height=height,
         margin=dict(l=60, r=20, t=50 if title else 20, b=45),
-        template="plotly_white",
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
         hovermode="closest",
     )
+    return fig
+
+
+def reference_line(fig: go.Figure, y: float, text: str = "", *, log_y: bool = False, dash: str = "dash",
+                   left: bool = False, above: bool = True) -> go.Figure:
+    """A labelled dashed horizontal line across the plot (a baseline, a clip threshold).
+
+    Cheaper than `add_hline` (which validates the figure several times over), and right on log
+    axes, where an annotation's y is log10 of the value but a shape's is the value itself.
+    """
+    fig.add_shape(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y,
+                  line=dict(color=BASELINE_COLOR, dash=dash, width=1))
+    if text:
+        fig.add_annotation(x=0 if left else 1, xref="x domain", y=math.log10(y) if log_y else y, yref="y",
+                           text=text, showarrow=False, xanchor="left" if left else "right",
+                           yanchor="bottom" if above else "top", font=dict(color=BASELINE_COLOR, size=11))
     return fig

@@ -8,13 +8,15 @@ run redraws as fast as a short one; the legend says when that happened.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.theme import BASELINE_COLOR, SERIES_COLORS, apply_layout
+from explorer.theme import SERIES_COLORS, apply_layout, reference_line
 
 MAX_POINTS = 500
+DIVERGED_COLOR = "#CC0000"
 
 
 def bin_steps(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS,
@@ -29,7 +31,8 @@ def bin_steps(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINT
     padded = np.full(bins * k, np.nan)
     padded[:n] = values
     x = steps[np.minimum(np.arange(bins) * k + k - 1, n - 1)]
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():  # a bin of nothing drawable (all NaN) stays NaN: a gap
+        warnings.simplefilter("ignore", RuntimeWarning)
         return x, reduce(padded.reshape(bins, k), axis=1), k
 
 
@@ -68,30 +71,39 @@ def learning_curve(
         fig.add_trace(go.Scatter(x=x, y=trend, mode="lines", name=f"{name} (mean of {smooth})",
                                  line=dict(color=SERIES_COLORS[0], width=2.5)))
     if baseline is not None and np.isfinite(baseline):
-        fig.add_hline(y=baseline, line=dict(color=BASELINE_COLOR, dash="dash"),
-                      annotation_text=baseline_label, annotation_position="top right")
+        reference_line(fig, baseline, baseline_label, log_y=log_y)
     fig.update_xaxes(title_text="training step", rangemode="tozero")
     fig.update_yaxes(title_text=name, type="log" if log_y else "linear")
     return apply_layout(fig)
 
 
 def gradient_norm_curve(steps: np.ndarray, before: np.ndarray, after: np.ndarray,
-                        threshold: float | None = None) -> go.Figure:
-    """The gradient norm per step before and after clipping (log scale), the threshold dashed.
+                        threshold: float | None = None, diverged_at: int | None = None) -> go.Figure:
+    """The gradient norm per training step before and after clipping, on a log scale.
 
-    Long runs keep each bin's largest norm, so no spike disappears in the drawing.
+    threshold: the clip norm (None: clipping off, one line); the steps where the norm passed it
+    are marked. diverged_at: the step the run blew up, a red line (its non-finite norm cannot be
+    drawn). Long runs keep each bin's largest norm, so no spike disappears in the drawing.
     """
-    x, before, k = bin_steps(steps, before, reduce=np.nanmax)
-    _, after, _ = bin_steps(steps, after, reduce=np.nanmax)
-    fig = go.Figure([
-        go.Scatter(x=x, y=before, mode="lines", name=_binned_name("before clipping", k, "max"),
-                   line=dict(color=SERIES_COLORS[1], width=1.5)),
-        go.Scatter(x=x, y=after, mode="lines", name=_binned_name("after clipping", k, "max"),
-                   line=dict(color=SERIES_COLORS[0], width=1.5)),
-    ])
+    steps, before, after = (np.asarray(a, dtype=float) for a in (steps, before, after))
+    drawable = np.where(np.isfinite(before) & (before > 0), before, np.nan)
+    x, top, k = bin_steps(steps, drawable, reduce=np.nanmax)
+    fig = go.Figure(go.Scatter(x=x, y=top, mode="lines", name=_binned_name("before clipping", k, "max"),
+                               line=dict(color=SERIES_COLORS[1], width=1.5)))
     if threshold is not None:
-        fig.add_hline(y=threshold, line=dict(color=BASELINE_COLOR, dash="dash"),
-                      annotation_text=f"clip at {threshold:g}", annotation_position="top left")
+        _, clipped_top, _ = bin_steps(steps, np.where(np.isfinite(after) & (after > 0), after, np.nan),
+                                      reduce=np.nanmax)
+        fig.add_trace(go.Scatter(x=x, y=clipped_top, mode="lines",
+                                 name=_binned_name("after clipping", k, "max"),
+                                 line=dict(color=SERIES_COLORS[0], width=1.5)))
+        acted = int(np.sum(drawable > threshold))
+        marked = top > threshold
+        fig.add_trace(go.Scatter(x=x[marked], y=top[marked], mode="markers", name=f"clipped ({acted} steps)",
+                                 marker=dict(color=SERIES_COLORS[1], symbol="x", size=6)))
+        reference_line(fig, threshold, f"clip at {threshold:g}", log_y=True, left=True)
+    if diverged_at is not None:
+        fig.add_vline(x=diverged_at, line=dict(color=DIVERGED_COLOR, width=2),
+                      annotation_text=f"diverged at step {diverged_at}", annotation_position="top left")
     fig.update_xaxes(title_text="training step", rangemode="tozero")
     fig.update_yaxes(title_text="gradient norm", type="log", dtick=1, exponentformat="power")
     return apply_layout(fig)
