@@ -11,12 +11,22 @@ import streamlit as st  # noqa: E402
 
 from explorer import ui  # noqa: E402  (imports torch now, not on the first page view)
 
-st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
+st.set_page_config(page_title="RNN Explorer", page_icon=":material/autorenew:", layout="wide")
 ui.worker_pool()  # start the training workers with the server, not on the first Train
-ui.keep_widget_state("train")
 
+# (script, title, Material icon); the first is the home page. The URL path is the file's name.
 PAGES = [
-    st.Page("pages/train.py", title="Train", icon="🏋️", url_path="train", default=True),
+    ("train", "Train", "model_training"),
+    ("inside", "Inside", "biotech"),
+    ("gradients", "Gradients", "trending_down"),
+    ("race", "Race", "sports_score"),
+    ("attention", "Attention", "center_focus_strong"),
+    ("anatomy", "Cell anatomy", "functions"),
+    ("shapes", "Shape explorer", "straighten"),
+    ("your_model", "Your model", "upload_file"),
 ]
 
-st.navigation(PAGES).run()
+st.navigation([
+    st.Page(f"pages/{name}.py", title=title, icon=f":material/{icon}:", url_path=name, default=k == 0)
+    for k, (name, title, icon) in enumerate(PAGES)
+]).run()

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import streamlit as st
 import torch
 
+from explorer import export
 from explorer.cells import CELLS
 from explorer.checkpoint import recurrent_file
 from explorer.config import Limits, RunConfig
@@ -24,6 +25,7 @@ from explorer.presets import PRESETS
 from explorer.runs import Snapshot
 from explorer.tasks import TASKS
 from explorer.trace import pack_traces
+from explorer.views import MAX_UNITS, views_for
 
 REFRESH_SECONDS = 0.2
 TRAIN_RUN_KEY = "train_run"
@@ -43,6 +45,18 @@ class Control:
     options: Callable[[dict], tuple] = lambda values: ()
     fmt: Callable[[Any], str] = str
     shown: Callable[[dict], bool] = lambda values: True
+
+
+def through_app() -> None:
+    """Call first on every page. A fresh server's very first request, when it is a deep link
+    (say /race), is served by Streamlit's legacy pages-folder mode: the page runs without
+    app.py (no page config, no navigation, no workers). Switch that mode off and rerun, so
+    app.py's `st.navigation` serves the same page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def _choices(*values):
@@ -129,14 +143,6 @@ def set_config(prefix: str, config: RunConfig) -> None:
         st.session_state[f"{prefix}_{f.name}"] = getattr(config, f.name)
 
 
-def keep_widget_state(prefix: str) -> None:
-    """Keep a page's settings while another page is shown (Streamlit drops unrendered widgets)."""
-    for name in [f.name for f in fields(RunConfig)] + ["preset"]:
-        key = f"{prefix}_{name}"
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
-
-
 def config_controls(prefix: str) -> RunConfig:
     """The sidebar settings as a RunConfig; the widgets hold the state (see `set_config`)."""
     ss = st.session_state
@@ -158,7 +164,8 @@ def config_controls(prefix: str) -> RunConfig:
 
 def _draw(control: Control, key: str, values: dict) -> Any:
     ss = st.session_state
-    common = dict(label=control.label, key=key, help=control.help)
+    # persist_state: the setting outlives a visit to another page (Streamlit drops undrawn widgets)
+    common = dict(label=control.label, key=key, help=control.help, persist_state="session")
     if control.kind == "toggle":
         return st.toggle(**common)
     if control.kind == "int":
@@ -245,9 +252,15 @@ def start_run(key: str, config: RunConfig, paused: bool = False):
     run = worker_pool().submit(config)
     if paused:
         run.pause()
-    st.session_state[key] = run
-    _session_runs()[key] = run
+    hold(key, run)
     return run
+
+
+def hold(key: str, handle) -> None:
+    """Keep this session's handle (a run, a race, a sweep: anything with `stop()`) under `key`,
+    stopping the one it replaces; Streamlit stops it too when the tab closes."""
+    stop_run(key)
+    st.session_state[key] = _session_runs()[key] = handle
 
 
 def stop_run(key: str) -> None:
@@ -314,20 +327,84 @@ def steps_per_second(snap: Snapshot, window: int = 50) -> float:
 
 
 def downloads(snap: Snapshot, prefix: str) -> None:
-    """Metrics as CSV, the model as safetensors, the probe traces as .npz."""
+    """Metrics as CSV, the model as safetensors, the probe traces as .npz.
+
+    Each file is built when its button is clicked (a callable `data`), not on every redraw:
+    packing the traces of a live run five times a second cost more than the page itself.
+    """
     name = f"{snap.config.cell}-{snap.config.task}-T{snap.config.seq_len}-seed{snap.config.seed}"
     cols = st.columns(4)
-    cols[0].download_button("Metrics (CSV)", snap.history.to_csv(), f"{name}-metrics.csv", "text/csv",
+    cols[0].download_button("Metrics (CSV)", snap.history.to_csv, f"{name}-metrics.csv", "text/csv",
                             key=f"{prefix}_dl_metrics", on_click="ignore")
     if snap.traces:
-        cols[1].download_button("Probe traces (.npz)", pack_traces(snap.traces), f"{name}-traces.npz",
+        cols[1].download_button("Probe traces (.npz)", lambda: pack_traces(snap.traces), f"{name}-traces.npz",
                                 key=f"{prefix}_dl_traces", on_click="ignore")
     if snap.model is not None:
         cols[2].download_button("Model (safetensors)", snap.model, f"{name}.safetensors",
                                 key=f"{prefix}_dl_model", on_click="ignore",
                                 help="The whole model: embedding, recurrent layer and head.")
-        cols[3].download_button("Recurrent layer only", recurrent_file(snap.model), f"{name}-rnn.safetensors",
-                                key=f"{prefix}_dl_rnn", on_click="ignore",
+        cols[3].download_button("Recurrent layer only", lambda: recurrent_file(snap.model),
+                                f"{name}-rnn.safetensors", key=f"{prefix}_dl_rnn", on_click="ignore",
                                 help="Keys as torch.nn names them: load_state_dict works on a fresh "
                                      f"nn.{CELLS[snap.config.cell].module.__name__} of the same size.")
 
+
+# --- pieces the views pages share --------------------------------------------------------
+def view_with_downloads(view, trace, options, key: str) -> None:
+    """A view's figure, and under it (folded) its downloads: interactive HTML and the data as CSV."""
+    fig = view.figure(trace, options)
+    st.plotly_chart(fig, key=key, config=export.chart_config(key))
+    with st.expander(f"Download: {view.title.lower()}", icon=":material/download:"):
+        html, csv = st.columns(2)
+        html.download_button("Figure (interactive HTML)", lambda: export.figure_html(fig, key),
+                             file_name=f"{key}.html", mime="text/html", key=f"{key}_html", on_click="ignore")
+        csv.download_button("Data (CSV)", lambda: export.table_csv(view.table(trace, options)),
+                            file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore")
+
+
+def views_in_tabs(prefix: str, trace, options, tabs: dict, colour_by: list[str] | None = None) -> None:
+    """Every view of `trace` whose tab is open, each with the controls it reads from the session
+    (units to follow; the trajectory's projection, and what colours its points when `colour_by`
+    offers a choice) and its downloads."""
+    for view in (view for view in views_for(trace) if tabs[view.tab].open):
+        with tabs[view.tab]:
+            if view.name == "gate_lines":
+                st.multiselect("Units to follow", range(trace.hidden_size), key=f"{prefix}_units",
+                               max_selections=MAX_UNITS, persist_state="session")
+            if view.name == "trajectory":
+                left, right = st.columns(2)
+                left.segmented_control("Projection", ["2D", "3D"], key=f"{prefix}_dims", required=True,
+                                       persist_state="session")
+                if colour_by:
+                    right.segmented_control("Colour points by", colour_by, key=f"{prefix}_color",
+                                            required=True, persist_state="session")
+            view_with_downloads(view, trace, options, f"{prefix}_{view.name}")
+
+
+def _move_cursor(key: str, delta: int, steps: int) -> None:
+    st.session_state[key] = min(max(st.session_state.get(key, 0) + delta, 0), steps - 1)
+
+
+def time_cursor(key: str, steps: int) -> int:
+    """The time cursor: ◀ / ▶ (and the ← → keys) and a slider over 0..steps-1; its value."""
+    ss = st.session_state
+    ss[key] = min(max(int(ss.get(key, 0)), 0), steps - 1)  # a new trace may be shorter
+    back, slider, ahead = st.columns([1, 14, 1], vertical_alignment="bottom")
+    back.button("", icon=":material/chevron_left:", key=f"{key}_prev", on_click=_move_cursor,
+                args=(key, -1, steps), shortcut="Left", help="One step back (←)")
+    ahead.button("", icon=":material/chevron_right:", key=f"{key}_next", on_click=_move_cursor,
+                 args=(key, 1, steps), shortcut="Right", help="One step on (→)")
+    if steps > 1:
+        slider.slider("Time step t (the cursor)", 0, steps - 1, key=key, persist_state="session")
+    return ss[key]
+
+
+def remembered_tabs(key: str, names: list[str]) -> dict:
+    """st.tabs by name whose open tab outlives a visit to another page (st.tabs has no
+    persist_state, so a copy is kept); only the open one should be drawn (`tab.open`)."""
+    ss = st.session_state
+    tab = ss.get(key, ss.get(f"{key}_kept"))
+    tab = ss[f"{key}_kept"] = tab if tab in names else names[0]  # a new trace may lack it
+    if ss.get(key) != tab:
+        ss[key] = tab
+    return dict(zip(names, st.tabs(names, key=key, on_change="rerun"), strict=True))

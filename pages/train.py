@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+import numpy as np
 import streamlit as st
 
 from explorer import ui
@@ -11,10 +12,12 @@ from explorer.tasks import TASKS
 
 RUN = ui.TRAIN_RUN_KEY
 
+ui.through_app()
 st.title("Train a recurrent network")
 notices = ui.load_config_from_url("train")
 with st.sidebar:
     st.selectbox("Preset", ["custom", *PRESETS], key="train_preset", on_change=ui.apply_preset,
+                 persist_state="session",
                  args=("train",), format_func=lambda p: PRESETS[p].title if p in PRESETS else "Custom",
                  help="Good starting points; picking one fills in every setting below.")
 config = ui.config_controls("train")
@@ -61,11 +64,16 @@ def live_panel() -> None:
     snap = ui.lab_snapshot()
     if snap is None:
         st.info("No run yet: press **Train** (or pick a preset first).")
+        # the empty chart shows the bar to beat, and loads the chart library before the first run
+        baseline = task.baseline(config.seq_len)
+        st.plotly_chart(learning_curve(np.array([]), np.array([]), name="loss", baseline=baseline.loss,
+                                       baseline_label=baseline.label), key="train_empty_chart")
         return
     ui.status_line(snap)
     if snap.status == "diverged" and snap.divergence is not None:
         with st.container(border=True):
-            st.error(f"**Diverged at step {snap.divergence.step}.** {snap.divergence.explain()}", icon="💥")
+            st.error(f"**Diverged at step {snap.divergence.step}.** {snap.divergence.explain()}",
+                     icon=":material/error:")
             fix = st.columns(2)
             fix[0].button("Turn clipping on and train again", key="train_fix_clip", on_click=apply_fix,
                           args=({"clip": True, "clip_norm": 1.0},))
@@ -83,7 +91,8 @@ def live_panel() -> None:
     left, right = st.columns(2)
     left.plotly_chart(gradient_norm_curve(h.array("step"), h.array("grad_norm"),
                                           h.array("grad_norm_clipped"),
-                                          snap.config.clip_norm if snap.config.clip else None),
+                                          snap.config.clip_norm if snap.config.clip else None,
+                                          None if snap.divergence is None else snap.divergence.step),
                       key="train_grad_chart")
     if snap.trace is not None:
         right.plotly_chart(predictions_figure(snap.trace, run_task.output, run_task.target_kind,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import browser
 import pytest
+
+from explorer.trace import unpack_traces
 
 try:
     from playwright.sync_api import expect
@@ -61,6 +64,10 @@ def test_a_share_link_opens_the_same_run_in_another_browser(page, chromium, app_
     link = page.get_by_label("Share link (same settings, same seed, same result)").input_value()
     assert "run=1" in link and "seed=4" in link
     first_loss = page.evaluate(LOSS_VALUES)
+    with page.expect_download(timeout=TIMEOUT) as download:  # the file is built on the click
+        page.get_by_role("button", name="Probe traces (.npz)").click()
+    traces = unpack_traces(Path(download.value.path()).read_bytes())
+    assert traces[-1].step == 200 and traces[-1].cell_type == "gru"
 
     other = chromium.new_context(viewport=browser.VIEWPORT)  # another person: no shared cookies or state
     try:

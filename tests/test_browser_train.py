@@ -45,3 +45,17 @@ def test_train_with_defaults_draws_charts(page, app_url):
 
     path = browser.screenshot(page, "train")
     assert path.stat().st_size > 10_000
+
+
+def test_a_deep_link_as_a_fresh_servers_first_request_gets_the_whole_app(page):
+    """With a pages/ folder beside app.py, Streamlit serves a fresh server's first request in its
+    legacy pages-folder mode: /race would run without app.py (file names in the menu, no page
+    config). `ui.through_app()` reruns it through app.py's navigation."""
+    with browser.StreamlitServer(log_name="streamlit-deep-link.log") as fresh:
+        page.goto(f"{fresh.url}/race")
+        expect(page.get_by_role("heading", name="Race and memory span")).to_be_visible(timeout=PAGE_TIMEOUT)
+        links = page.get_by_test_id("stSidebarNavLink")
+        expect(links.first).to_contain_text("Train")  # the titles app.py gives, not file names
+        expect(links).to_have_count(8)
+        assert page.url.endswith("/race")
+        expect(page.get_by_test_id("stException")).to_have_count(0)

@@ -1,0 +1,92 @@
+"""Cell anatomy: one cell, one step, no training. Drag x_t, h_{t-1} and a few weights; every value follows."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from explorer import export, stepthrough, ui
+from explorer.figures.anatomy import cell_step_figure
+from explorer.figures.gates import GATE_TITLES
+
+P = "anatomy"
+CELL_TITLES = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
+ss = st.session_state
+
+
+def slider(label: str, key: str, low: float, high: float, value: float, help: str | None = None) -> float:
+    """A slider over [low, high] in steps of 0.05, starting at `value` (set once, through its key).
+
+    Its value is kept for the session, so it outlives a visit to another page (or another cell).
+    """
+    if key not in ss:
+        ss[key] = float(np.clip(value, low, high))
+    return st.slider(label, low, high, step=0.05, key=key, help=help, persist_state="session")
+
+
+ui.through_app()
+st.title("Cell anatomy: one step by hand")
+st.caption("No training here: pick a cell, set the input x_t and the previous state by hand, and change "
+           "a few of its weights. Every intermediate value of the step is recomputed as you drag.")
+
+top = st.columns(3)
+cell = top[0].segmented_control("Cell", list(CELL_TITLES), format_func=CELL_TITLES.get, key=f"{P}_cell",
+                                default="lstm", required=True, persist_state="session")
+size = top[1].segmented_control("Size of x_t and h_t", [2, 3], key=f"{P}_size", default=2, required=True,
+                                persist_state="session")
+seed = top[2].number_input("Weights seed", 0, 999, step=1, key=f"{P}_seed", persist_state="session",
+                           help="The weights start random (seeded); the sliders on the right change some.")
+blocks = stepthrough.BLOCKS[cell]
+weights = stepthrough.example_weights(cell, size, size, int(seed))
+edits = ss.setdefault(f"{P}_edits", {})  # (cell, size, seed, parameter, row, column) -> value
+for (c, n, s, name, row, column), value in edits.items():
+    if (c, n, s) == (cell, size, seed):
+        weights[name][(row, column) if column is not None else row] = value
+
+inputs, weight_col = st.columns(2, gap="large")
+with inputs:
+    st.subheader("What the step reads")
+    x = np.array([slider(f"$x_t[{j}]$", f"{P}_x{j}", -2.0, 2.0, 1.0 - j) for j in range(size)])
+    h_prev = np.array([slider(f"$h_{{t-1}}[{j}]$", f"{P}_h{j}", -1.0, 1.0, 0.5 - j / 2) for j in range(size)])
+    c_prev = np.array([slider(f"$c_{{t-1}}[{j}]$", f"{P}_c{j}", -2.0, 2.0, 0.5) for j in range(size)]) \
+        if cell == "lstm" else None
+with weight_col:
+    st.subheader("A few weights")
+    pick, who = st.columns(2)
+    block = pick.selectbox("Of the block", blocks, key=f"{P}_block", persist_state="session",
+                           format_func=lambda b: GATE_TITLES.get(b, "the one block (h)"))
+    unit = who.selectbox("For unit", range(size), key=f"{P}_unit", format_func=lambda u: f"unit {u}",
+                         persist_state="session")
+    row = blocks.index(block) * size + unit  # torch.nn stacks the blocks' rows: i, f, g, o / r, z, n
+    entries = [("weight_ih", j, f"$W_{{i{block}}}[{unit}, {j}]$, times $x_t[{j}]$") for j in range(size)]
+    entries += [("weight_hh", j, f"$W_{{h{block}}}[{unit}, {j}]$, times $h_{{t-1}}[{j}]$")
+                for j in range(size)]
+    entries += [("bias_ih", None, f"$b_{{i{block}}}[{unit}]$, the bias")]
+    for name, column, label in entries:
+        where = (row, column) if column is not None else row
+        value = slider(label, f"{P}_w_{cell}_{size}_{seed}_{name}_{row}_{column}", -3.0, 3.0,
+                       float(weights[name][where]))
+        weights[name][where] = edits[(cell, size, seed, name, row, column)] = value
+
+step = stepthrough.step(stepthrough.StepInput(cell, x, h_prev, c_prev, weights))
+states = {"h_prev": h_prev, "h": step.h} | ({"c_prev": c_prev, "c": step.c} if cell == "lstm" else {})
+figure = cell_step_figure(cell, step.pre, step.post, states)
+st.plotly_chart(figure, key=f"{P}_chart", config=export.chart_config(f"{P}_{cell}"))
+with st.expander("Download this figure and its numbers", icon=":material/download:"):
+    values = pd.DataFrame({"unit": range(size)} | {f"pre_{b}": v for b, v in step.pre.items()}
+                          | {f"value_{b}": v for b, v in step.post.items()} | states)
+    html, csv = st.columns(2)
+    html.download_button("Figure (interactive HTML)", lambda: export.figure_html(figure, f"{P}_{cell}"),
+                         file_name=f"{P}_{cell}.html", mime="text/html", key=f"{P}_html", on_click="ignore")
+    csv.download_button("Every value (CSV)", export.table_csv(values), file_name=f"{P}_{cell}.csv",
+                        mime="text/csv", key=f"{P}_csv", on_click="ignore")
+
+st.markdown("**The equations** (for every unit at once)")
+for line in stepthrough.equations(cell):
+    st.latex(line)
+shown = st.segmented_control("The same equations with the numbers of", range(size), key=f"{P}_shown",
+                             format_func=lambda u: f"unit {u}", default=0, required=True,
+                             persist_state="session")
+for line in stepthrough.unit_latex(step, shown):
+    st.latex(line)
+with st.expander("The products inside every pre-activation of this unit"):
+    st.dataframe(stepthrough.dot_table(step, shown), hide_index=True)

@@ -1,0 +1,137 @@
+"""Inside: the Train page's run (or a small example) unrolled; every view follows one time cursor."""
+
+import streamlit as st
+
+from explorer import RunConfig, stepthrough, ui
+from explorer.examples import EXAMPLES, train_to_end
+from explorer.runs import Snapshot
+from explorer.tasks import TASKS
+from explorer.trace import Trace
+from explorer.views import ViewOptions, tabs_for, views_for
+
+P = "inside"
+ss = st.session_state
+
+
+@st.cache_resource(show_spinner="Training a small example…", max_entries=len(EXAMPLES))
+def example_run(config: RunConfig) -> Snapshot:
+    return train_to_end(config)  # shared by every session: the same config trains the same run
+
+
+def keep(key: str, options: list, default) -> None:
+    """Before a widget is drawn: keep its value among today's options (a new run may have fewer)."""
+    if ss.get(key) not in options:
+        ss[key] = default
+
+
+def step_through(trace: Trace, options: ViewOptions) -> None:
+    """The cell's equations, then the same equations with this step's numbers for one unit."""
+    keep(f"{P}_unit", list(range(trace.hidden_size)), 0)
+    unit = st.number_input("Unit", 0, trace.hidden_size - 1, step=1, key=f"{P}_unit", persist_state="session")
+    try:
+        explained = stepthrough.explain(trace, options.layer, options.direction, options.example,
+                                        options.cursor, unit)
+    except ValueError as problem:
+        st.info(str(problem))
+        return
+    st.markdown("**The cell's equations**")
+    for line in explained.equations:
+        st.latex(line)
+    st.markdown(f"**Step t = {options.cursor}, unit {unit}: the same equations with its numbers**")
+    for line in explained.numbers:
+        st.latex(line)
+    st.caption(f"The recording says h_t = {explained.recorded:.4f} for this unit; recomputed here from "
+               f"x_t, the previous state and the weights: {explained.recomputed:.4f}.")
+    with st.expander("The products inside every pre-activation"):
+        st.dataframe(explained.products, hide_index=True)
+
+
+def compare(by_step: dict[int, Trace], trace: Trace, options: ViewOptions) -> None:
+    """One view at two training moments, side by side."""
+    steps = list(by_step)
+    if len(steps) < 2:
+        st.info("Only one recording so far: compare moments once training has recorded more.")
+        return
+    keep(f"{P}_compare_step", steps, steps[0])
+    other = st.select_slider("Compare with training step", steps, key=f"{P}_compare_step",
+                             persist_state="session")
+    shown = {view.title: view for view in sorted(views_for(trace), key=lambda v: v.name != "hidden")}
+    choice = st.selectbox("View", list(shown), key=f"{P}_compare_view", persist_state="session")
+    for column, moment, side in zip(st.columns(2), (other, trace.step), "ab", strict=True):
+        with column:
+            ui.view_with_downloads(shown[choice], by_step[moment], options, f"{P}_compare_{side}")
+
+
+ui.through_app()
+st.title("Inside the network")
+st.caption("Every hidden state, gate and number of the probe batch, step by step. Move the time "
+           "cursor (the slider, ◀ ▶, or the ← → keys) and every view follows it.")
+
+snap = ui.lab_snapshot()
+if snap is None or snap.trace is None:
+    status = "" if snap is None else ui.STATUS_TEXT.get(snap.status, snap.status).lower()
+    about = ("No run from the Train page yet: train one there, or a small example here (about a second)."
+             if snap is None else f"The Train page's run is {status} and has recorded nothing yet. "
+             "Meanwhile, a small example trains here in about a second.")
+    if ss.get(f"{P}_example_on"):
+        st.caption("Showing a small example below. A run on the Train page shows here instead, "
+                   "once it has recorded.")
+    else:
+        st.info(about)
+    pick, go_col = st.columns([3, 1], vertical_alignment="bottom")
+    example = pick.selectbox("Example", list(EXAMPLES), key=f"{P}_preset", persist_state="session")
+    if go_col.button("Train a small example", key=f"{P}_train_example", type="primary"):
+        ss[f"{P}_example_on"] = True
+    if not ss.get(f"{P}_example_on"):
+        st.stop()
+    snap = example_run(EXAMPLES[example])
+else:
+    st.caption(f"The Train page's run: {ui.STATUS_TEXT.get(snap.status, snap.status)}, step {snap.step}."
+               + (" It is still training: press Refresh for its newest recording." if snap.live else ""))
+    if snap.live:
+        st.button("Refresh", key=f"{P}_refresh", icon=":material/refresh:")
+
+by_step = {trace.step: trace for trace in (snap.traces or [snap.trace])}
+steps = list(by_step)
+if ss.get(f"{P}_moment") == ss.get(f"{P}_latest"):  # following the newest recording: keep following
+    ss[f"{P}_moment"] = steps[-1]
+keep(f"{P}_moment", steps, steps[-1])
+ss[f"{P}_latest"] = steps[-1]
+if len(steps) > 1:
+    st.select_slider("Training step of the recording (history: every view at that moment)", steps,
+                     key=f"{P}_moment", persist_state="session")
+trace = by_step[ss[f"{P}_moment"]]
+task = TASKS.get(trace.task)
+
+cols = st.columns(3)
+keep(f"{P}_example", list(range(trace.batch_size)), 0)
+cols[0].selectbox("Probe example", range(trace.batch_size), format_func=lambda b: f"example {b + 1}",
+                  key=f"{P}_example", persist_state="session")
+keep(f"{P}_layer", list(range(trace.num_layers)), trace.num_layers - 1)
+cols[1].selectbox("Layer (gates, trajectory, step-through)", range(trace.num_layers), persist_state="session",
+                  format_func=lambda k: f"layer {k + 1}", key=f"{P}_layer", disabled=trace.num_layers == 1)
+keep(f"{P}_direction", list(range(trace.num_directions)), 0)
+cols[2].selectbox("Direction", range(trace.num_directions), format_func=("forward", "backward").__getitem__,
+                  key=f"{P}_direction", disabled=trace.num_directions == 1, persist_state="session")
+
+cursor = ui.time_cursor(f"{P}_t", trace.seq_len)
+ss[f"{P}_units"] = [u for u in ss.get(f"{P}_units", [0]) if u < trace.hidden_size] or [0]
+ss.setdefault(f"{P}_dims", "2D")
+keep(f"{P}_color", ["time", "target"] if task else ["time"], "time")
+options = ViewOptions(layer=ss[f"{P}_layer"], direction=ss[f"{P}_direction"], example=ss[f"{P}_example"],
+                      cursor=cursor, classes=task.classes if task else None,
+                      units=tuple(ss[f"{P}_units"]), dims=3 if ss[f"{P}_dims"] == "3D" else 2,
+                      color_by=ss[f"{P}_color"]).fit(trace)
+
+names = tabs_for(trace) + ["Step-through", "Compare moments"]
+# only the open tab is drawn: a cursor move rebuilds the views in sight, not all of them
+tabs = ui.remembered_tabs(f"{P}_tab", names)
+ui.views_in_tabs(P, trace, options, tabs, colour_by=["time", "target"] if task else ["time"])
+if not trace.gates and tabs["Hidden states"].open:
+    tabs["Hidden states"].info("A vanilla RNN has no gates: all it keeps is h_t.")
+if tabs["Step-through"].open:
+    with tabs["Step-through"]:
+        step_through(trace, options)
+if tabs["Compare moments"].open:
+    with tabs["Compare moments"]:
+        compare(by_step, trace, options)
