@@ -27,8 +27,9 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# one torch thread per process, as the app's training workers run
 bench: $(TEST_STAMP)
-	$(BIN)/python -m benchmarks.run
+	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m benchmarks.run $(ONLY)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

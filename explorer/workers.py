@@ -30,6 +30,7 @@ def worker_main(inbox: Any, outbox: Any) -> None:
     import torch
 
     torch.set_num_threads(1)
+    _warm_up()
     parent = os.getppid()
     while True:
         try:
@@ -43,6 +44,19 @@ def worker_main(inbox: Any, outbox: Any) -> None:
         if message[0] == "run":
             _, job_id, config, limits = message
             run_job(job_id, config, limits, inbox, outbox)
+
+
+def _warm_up() -> None:
+    """Train two tiny steps now, while idle: the first optimizer step imports torch's compiler
+    stack (seconds), which a person would otherwise wait for after pressing Train."""
+    from explorer.config import RunConfig
+    from explorer.train import Trainer
+
+    try:
+        for optimizer in ("adam", "sgd"):
+            Trainer(RunConfig(hidden_size=4, seq_len=4, batch_size=2, steps=1, optimizer=optimizer)).step()
+    except Exception:  # noqa: BLE001 - warming up is an optimisation, never a reason to fail
+        pass
 
 
 def run_job(job_id: int, config, limits, inbox, outbox) -> None:

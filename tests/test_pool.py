@@ -113,3 +113,18 @@ def test_a_run_past_its_wall_time_stops_with_a_note():
         assert "time limit" in snap.note and 0 < snap.step < LONG.steps
     finally:
         pool.shutdown()
+
+
+@pytest.mark.parametrize("cell", ["rnn_tanh", "lstm", "gru"])
+def test_the_app_trains_the_classic_preset_exactly_as_headless(pool, cell):
+    """The race page's runs go through this pool: the same steps as `Trainer` headless, to the bit,
+    so benchmarks/classic_adding.py's headless result is the app's result too."""
+    from dataclasses import replace
+
+    from explorer import Trainer
+    from explorer.presets import PRESETS
+
+    config = replace(PRESETS["classic-adding"].config(), cell=cell, steps=30, seed=2)
+    in_app = wait(pool.submit(config), lambda s: s.status == "finished")
+    headless = [progress.loss for progress in Trainer(config).fit()]
+    assert list(in_app.history.array("loss")) == headless
