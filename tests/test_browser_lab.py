@@ -23,6 +23,7 @@ STEP = re.compile(r"step (\d+) of")
 LAST_STEP = ("() => { const x = document.querySelector('.st-key-train_loss_chart .js-plotly-plot')"
              "?._fullData?.[0]?.x; return x && x.length ? x[x.length - 1] : 0; }")
 
+LOSS_DRAWN = "() => !!document.querySelector('.st-key-train_loss_chart .js-plotly-plot')?._fullData"
 LOSS_VALUES = ("() => Array.from(document.querySelector('.st-key-train_loss_chart .js-plotly-plot')"
                "._fullData[0].y)")
 
@@ -63,6 +64,7 @@ def test_a_share_link_opens_the_same_run_in_another_browser(page, chromium, app_
     page.get_by_text("Download this run").click()
     link = page.get_by_label("Share link (same settings, same seed, same result)").input_value()
     assert "run=1" in link and "seed=4" in link
+    page.wait_for_function(LOSS_DRAWN, timeout=TIMEOUT)
     first_loss = page.evaluate(LOSS_VALUES)
     with page.expect_download(timeout=TIMEOUT) as download:  # the file is built on the click
         page.get_by_role("button", name="Probe traces (.npz)").click()
@@ -75,6 +77,7 @@ def test_a_share_link_opens_the_same_run_in_another_browser(page, chromium, app_
         tab.goto(link)
         expect(tab.get_by_test_id("stProgress")).to_contain_text("Finished", timeout=TIMEOUT)
         browser.wait_for_idle(tab)
+        tab.wait_for_function(LOSS_DRAWN, timeout=TIMEOUT)  # Plotly may still be loading in a new tab
         second_loss = tab.evaluate(LOSS_VALUES)
         assert len(first_loss) == 200 and second_loss == first_loss
         browser.screenshot(tab, "lab-shared")
