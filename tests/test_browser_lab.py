@@ -40,8 +40,10 @@ def test_curves_grow_while_training_and_stop_holds_the_count(page, app_url):
     expect(page.get_by_test_id("stProgress")).to_contain_text("Training", timeout=TIMEOUT)
     seen = []
     for _ in range(3):  # the chart redraws with more points, refresh after refresh
-        page.wait_for_function(f"() => ({LAST_STEP})() > {seen[-1] if seen else 0}", timeout=TIMEOUT)
-        seen.append(page.evaluate(LAST_STEP))
+        # read in the same poll that saw it grow: st.plotly_chart remounts a chart whose figure
+        # changed (React key = a hash of the figure), so between two reads it may be gone a moment
+        grown = f"() => {{ const v = ({LAST_STEP})(); return v > {seen[-1] if seen else 0} ? v : 0; }}"
+        seen.append(page.wait_for_function(grown, timeout=TIMEOUT).json_value())
     assert seen == sorted(seen) and len(set(seen)) == 3
     browser.screenshot(page, "lab-training")
 
