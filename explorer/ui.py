@@ -7,11 +7,17 @@ key and pages never collide. Controls are data (`CONTROLS`); one renderer draws 
 
 from __future__ import annotations
 
+import json
+import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import plotly
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -347,6 +353,38 @@ def downloads(snap: Snapshot, prefix: str) -> None:
                                 f"{name}-rnn.safetensors", key=f"{prefix}_dl_rnn", on_click="ignore",
                                 help="Keys as torch.nn names them: load_state_dict works on a fresh "
                                      f"nn.{CELLS[snap.config.cell].module.__name__} of the same size.")
+
+
+# --- live charts -------------------------------------------------------------------------
+_live_chart = st.components.v2.component(
+    "rnn_explorer.live_chart", js=(Path(__file__).parent / "assets" / "live_chart.js").read_text(),
+    isolate_styles=False)  # plotly.js puts its styles in the page's <head>
+
+
+def publish_plotly_js(static_dir: Path) -> None:
+    """Put the plotly.js of the installed plotly package in the app's static folder (served
+    at app/static/ with `server.enableStaticServing`), where `live_chart` loads it."""
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    target = static_dir / "plotly.min.js"
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        static_dir.mkdir(exist_ok=True)
+        shutil.copyfile(source, target)
+
+
+def live_chart(key: str, build: Callable[[], go.Figure], version: Any = None, every: float = 0.0) -> None:
+    """A chart that a live panel redraws several times a second, updated in place in the browser
+    (Plotly.react) instead of drawn anew like `st.plotly_chart`: that cost headless Chromium about
+    a quarter of a second per chart and refresh.
+
+    `build()` makes the figure; with a `version` (say, the step of the trace it draws), the last
+    figure is sent again while the version is unchanged, or changed less than `every` seconds
+    ago, and the browser skips a figure it has already drawn: slow-changing views stay cheap.
+    """
+    ss, now = st.session_state, time.monotonic()
+    kept = ss.get(f"{key}_live")
+    if kept is None or version is None or (kept[0] != version and now - kept[1] >= every):
+        kept = ss[f"{key}_live"] = (version, now, build().to_json(validate=False))
+    _live_chart(key=key, data={"figure": kept[2], "config": json.dumps(export.chart_config(key))})
 
 
 # --- pieces the views pages share --------------------------------------------------------

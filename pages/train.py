@@ -11,6 +11,7 @@ from explorer.presets import PRESETS
 from explorer.tasks import TASKS
 
 RUN = ui.TRAIN_RUN_KEY
+VIEWS_EVERY_SECONDS = 1.0
 
 ui.through_app()
 st.title("Train a recurrent network")
@@ -82,22 +83,27 @@ def live_panel() -> None:
     run_task, h = TASKS[snap.config.task], snap.history
     baseline = run_task.baseline(snap.config.seq_len)
     left, right = st.columns(2)
-    left.plotly_chart(learning_curve(h.array("step"), h.array("loss"), name="loss", smooth=10,
-                                     baseline=baseline.loss, baseline_label=baseline.label),
-                      key="train_loss_chart")
-    right.plotly_chart(learning_curve(h.array("step"), h.array("metric"), name=run_task.metric_name,
-                                      smooth=10, baseline=baseline.metric, baseline_label=baseline.label),
-                       key="train_metric_chart")
+    with left:
+        ui.live_chart("train_loss_chart", lambda: learning_curve(
+            h.array("step"), h.array("loss"), name="loss", smooth=10, baseline=baseline.loss,
+            baseline_label=baseline.label))
+    with right:
+        ui.live_chart("train_metric_chart", lambda: learning_curve(
+            h.array("step"), h.array("metric"), name=run_task.metric_name, smooth=10,
+            baseline=baseline.metric, baseline_label=baseline.label))
     left, right = st.columns(2)
-    left.plotly_chart(gradient_norm_curve(h.array("step"), h.array("grad_norm"),
-                                          h.array("grad_norm_clipped"),
-                                          snap.config.clip_norm if snap.config.clip else None,
-                                          None if snap.divergence is None else snap.divergence.step),
-                      key="train_grad_chart")
+    with left:
+        ui.live_chart("train_grad_chart", lambda: gradient_norm_curve(
+            h.array("step"), h.array("grad_norm"), h.array("grad_norm_clipped"),
+            snap.config.clip_norm if snap.config.clip else None,
+            None if snap.divergence is None else snap.divergence.step))
     if snap.trace is not None:
-        right.plotly_chart(predictions_figure(snap.trace, run_task.output, run_task.target_kind,
-                                              run_task.classes), key="train_predictions_chart")
-        st.plotly_chart(hidden_heatmap(snap.trace), key="train_hidden_chart")
+        # the probe's views change with each recording: at most once a second while training
+        seen = dict(version=(snap.config, snap.trace.step), every=VIEWS_EVERY_SECONDS if snap.active else 0)
+        with right:
+            ui.live_chart("train_predictions_chart", lambda: predictions_figure(
+                snap.trace, run_task.output, run_task.target_kind, run_task.classes), **seen)
+        ui.live_chart("train_hidden_chart", lambda: hidden_heatmap(snap.trace), **seen)
     if len(h):
         with st.expander("Download this run"):
             ui.downloads(snap, "train")

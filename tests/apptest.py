@@ -1,4 +1,4 @@
-"""Helpers for Streamlit AppTest tests: read charts and widgets by key, train and wait.
+"""Helpers for Streamlit AppTest tests: widgets by key, train and wait (charts: plotly_charts).
 
 `run_every` fragments never fire in AppTest, so a test that trains waits on the run
 handle in session state and then reruns the script once to draw what it recorded.
@@ -6,12 +6,9 @@ handle in session state and then reruns the script once to draw what it recorded
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from pathlib import Path
 
-import numpy as np
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,23 +24,6 @@ def open_app(path: str = "app.py", query: dict | None = None) -> AppTest:
     for key, value in (query or {}).items():
         at.query_params[key] = value
     return at.run()
-
-
-def charts(at: AppTest) -> dict[str, dict]:
-    """The page's plotly charts by widget key, each as its plotly figure JSON."""
-    found = {}
-    for chart in at.get("plotly_chart"):
-        key = chart.proto.id.rsplit("-", 1)[-1]  # "$$ID-<hash>-<user key>"
-        found[key] = json.loads(chart.proto.spec)
-    return found
-
-
-def trace_values(figure: dict, trace: int = 0, axis: str = "y") -> np.ndarray:
-    """The values of one trace; plotly may send them as a base64 typed array."""
-    values = figure["data"][trace][axis]
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values, dtype=float)
 
 
 def progress_text(at: AppTest) -> str:

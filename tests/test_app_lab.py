@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from apptest import RUN_KEY, charts, configure, open_app, progress_text, trace_values, train, wait_for
+from apptest import RUN_KEY, configure, open_app, progress_text, train, wait_for
+from plotly_charts import charts
+from plotly_charts import values as trace_values
 
 from explorer.presets import PRESETS
 

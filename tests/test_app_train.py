@@ -11,7 +11,9 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from apptest import JOIN_TIMEOUT, RUN_KEY, charts, open_app, progress_text, trace_values, train, widget
+from apptest import JOIN_TIMEOUT, RUN_KEY, open_app, progress_text, train, widget
+from plotly_charts import charts
+from plotly_charts import values as trace_values
 from streamlit.testing.v1 import AppTest
 
 from explorer.tasks import TASKS
