@@ -371,19 +371,22 @@ def publish_plotly_js(static_dir: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def live_chart(key: str, build: Callable[[], go.Figure], version: Any = None, every: float = 0.0) -> None:
+def live_chart(key: str, figure: go.Figure | Callable[[], go.Figure], version: Any = None,
+               every: float = 0.0) -> None:
     """A chart that a live panel redraws several times a second, updated in place in the browser
     (Plotly.react) instead of drawn anew like `st.plotly_chart`: that cost headless Chromium about
     a quarter of a second per chart and refresh.
 
-    `build()` makes the figure; with a `version` (say, the step of the trace it draws), the last
-    figure is sent again while the version is unchanged, or changed less than `every` seconds
-    ago, and the browser skips a figure it has already drawn: slow-changing views stay cheap.
+    `figure` is the figure, or a function that builds it. With a `version` (say, the step of the
+    trace it draws) the last figure is sent again while the version is unchanged, or changed less
+    than `every` seconds ago, and the browser skips a figure it has already drawn: slow-changing
+    views stay cheap.
     """
     ss, now = st.session_state, time.monotonic()
     kept = ss.get(f"{key}_live")
     if kept is None or version is None or (kept[0] != version and now - kept[1] >= every):
-        kept = ss[f"{key}_live"] = (version, now, build().to_json(validate=False))
+        fig = figure() if callable(figure) else figure
+        kept = ss[f"{key}_live"] = (version, now, fig.to_json(validate=False))
     _live_chart(key=key, data={"figure": kept[2], "config": json.dumps(export.chart_config(key))})
 
 

@@ -125,15 +125,18 @@ def live_panel() -> None:
     if not snap.rows:
         return
     columns = st.columns(3)
-    columns[0].plotly_chart(learning_curve(snap.column("step"), snap.column("loss"), name="loss", smooth=10),
-                            key="attention_loss_chart")
+    with columns[0]:
+        ui.live_chart("attention_loss_chart",
+                      learning_curve(snap.column("step"), snap.column("loss"), name="loss", smooth=10))
     exact_curve = learning_curve(
         [s for s, _ in snap.evals], [e for _, e in snap.evals], name="exact match (held out)",
         baseline=run_task.baseline(snap.config.seq_len), baseline_label=run_task.baseline_label)
-    columns[1].plotly_chart(exact_curve.update_yaxes(range=[-0.02, 1.02]), key="attention_exact_chart")
+    with columns[1]:
+        ui.live_chart("attention_exact_chart", exact_curve.update_yaxes(range=[-0.02, 1.02]))
     forced_curve = learning_curve(snap.column("step"), snap.column("forced"), name="teacher-forced share",
                                   smooth=10)
-    columns[2].plotly_chart(forced_curve.update_yaxes(range=[-0.05, 1.05]), key="attention_teacher_chart")
+    with columns[2]:
+        ui.live_chart("attention_teacher_chart", forced_curve.update_yaxes(range=[-0.05, 1.05]))
     if snap.model is None:
         return
     enc, dec = snap.encoder, snap.decoder

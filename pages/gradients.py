@@ -104,7 +104,8 @@ running = run is not None and run.snapshot().active
 
 def explained(fig, key: str, text: str) -> None:
     chart, words = st.columns([5, 2])
-    chart.plotly_chart(fig, key=f"{P}_{key}")
+    with chart:
+        ui.live_chart(f"{P}_{key}", fig)
     words.markdown(text)
 
 
@@ -155,8 +156,10 @@ def live_panel() -> None:
     elif view == VIEWS[1]:
         spectra = trace_spectra(trace)
         eig, sv = st.columns(2)
-        eig.plotly_chart(sfig.eigenvalue_figure(spectra, trace.cell_type), key=f"{P}_eigenvalues")
-        sv.plotly_chart(sfig.singular_value_figure(spectra, trace.cell_type), key=f"{P}_singular_values")
+        with eig:
+            ui.live_chart(f"{P}_eigenvalues", sfig.eigenvalue_figure(spectra, trace.cell_type))
+        with sv:
+            ui.live_chart(f"{P}_singular_values", sfig.singular_value_figure(spectra, trace.cell_type))
         st.markdown(TEXT["spectrum"])
         if len(traces) > 1:
             explained(sfig.spectral_series_figure(*spectral_series(traces), cell=trace.cell_type),

@@ -103,15 +103,15 @@ with race_tab:
         first = next(iter(snap.runs.values())).config
         baseline = TASKS[first.task].baseline(first.seq_len)
         curves = {c: (run.history.array("step"), run.history.array("loss")) for c, run in snap.runs.items()}
-        st.plotly_chart(race_loss_figure(curves, TITLES, baseline=baseline.loss,
-                                         baseline_label=baseline.label, cursor=cursor), key=f"{P}_loss_chart")
+        ui.live_chart(f"{P}_loss_chart", race_loss_figure(curves, TITLES, baseline=baseline.loss,
+                                                          baseline_label=baseline.label, cursor=cursor))
         shown = {cell: compare.nearest_trace(run.traces, cursor) for cell, run in snap.runs.items()}
         shown = {cell: t for cell, t in shown.items() if t is not None}
         if shown:
-            st.plotly_chart(race_flow_figure(
+            ui.live_chart(f"{P}_flow_chart", race_flow_figure(
                 {c: t.grad_norm[0, 0] for c, t in shown.items()}, TITLES,
                 {c: t.cell_grad_norm[0, 0] for c, t in shown.items() if t.cell_grad_norm is not None},
-                {c: t.step for c, t in shown.items()}), key=f"{P}_flow_chart")
+                {c: t.step for c, t in shown.items()}))
             st.markdown(TEXT["flow"])
         if racing and not snap.active:
             st.rerun()  # the race ended: redraw once, with the cursor
@@ -159,9 +159,9 @@ with sweep_tab:
         lens = sorted({c.seq_len for c in snap.configs})
         results = {cell: {c.seq_len: p.metric for c, p in snap.results.items() if c.cell == cell}
                    for cell in dict.fromkeys(c.cell for c in snap.configs)}
-        st.plotly_chart(sweep_figure(lens, results, TITLES, {t: task.baseline(t).metric for t in lens},
-                                     metric=task.metric_name, baseline_label=task.baseline(lens[0]).label),
-                        key=f"{P}_sweep_chart")
+        ui.live_chart(f"{P}_sweep_chart", sweep_figure(
+            lens, results, TITLES, {t: task.baseline(t).metric for t in lens}, metric=task.metric_name,
+            baseline_label=task.baseline(lens[0]).label))
         if sweeping and not snap.active:
             st.rerun()
 

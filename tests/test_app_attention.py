@@ -9,12 +9,12 @@ pay for it once.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from plotly_charts import charts
 from streamlit.testing.v1 import AppTest
 
 from explorer.seq2seq import TASKS
@@ -36,11 +36,6 @@ def app() -> Iterator[AppTest]:
             at.session_state[key].stop()
         if key in at.session_state:
             at.session_state[key].join(JOIN_TIMEOUT)
-
-
-def charts(at: AppTest) -> dict[str, dict]:
-    """Plotly charts by widget key, as figure JSON."""
-    return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
 
 def values(array) -> np.ndarray:

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.browser
 TIMEOUT = 60_000  # ms
 STEP = re.compile(r"step (\d+) of")
 # the last training step drawn on the loss chart (0 before the first point)
-LAST_STEP = ("() => { const x = document.querySelector('.st-key-train_loss_chart .js-plotly-plot')"
+LOSS_CHART = ".st-key-train_loss_chart .js-plotly-plot"
+LAST_STEP = (f"() => {{ const x = document.querySelector('{LOSS_CHART}')"
              "?._fullData?.[0]?.x; return x && x.length ? x[x.length - 1] : 0; }")
 
 LOSS_DRAWN = "() => !!document.querySelector('.st-key-train_loss_chart .js-plotly-plot')?._fullData"
@@ -40,11 +41,12 @@ def test_curves_grow_while_training_and_stop_holds_the_count(page, app_url):
     expect(page.get_by_test_id("stProgress")).to_contain_text("Training", timeout=TIMEOUT)
     seen = []
     for _ in range(3):  # the chart redraws with more points, refresh after refresh
-        # read in the same poll that saw it grow: st.plotly_chart remounts a chart whose figure
-        # changed (React key = a hash of the figure), so between two reads it may be gone a moment
         grown = f"() => {{ const v = ({LAST_STEP})(); return v > {seen[-1] if seen else 0} ? v : 0; }}"
         seen.append(page.wait_for_function(grown, timeout=TIMEOUT).json_value())
+        if len(seen) == 1:  # ui.live_chart updates the chart in place: the same node all along
+            page.evaluate(f"() => {{ window.__lossNode = document.querySelector('{LOSS_CHART}'); }}")
     assert seen == sorted(seen) and len(set(seen)) == 3
+    assert page.evaluate(f"() => document.querySelector('{LOSS_CHART}') === window.__lossNode")
     browser.screenshot(page, "lab-training")
 
     page.locator(".st-key-train_stop button").click()
