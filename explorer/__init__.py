@@ -11,12 +11,17 @@ For notebooks::
     trace.grad_norm[0, 0]   # ||dL/dh_t|| for every t
 """
 
-from explorer.cells import CELLS
-from explorer.config import Limits, RunConfig
-from explorer.record import trace_rnn
-from explorer.tasks import TASKS
-from explorer.trace import Trace
-from explorer.train import ConfigError, Progress, Trainer
+from importlib import import_module
 
-__all__ = ["CELLS", "TASKS", "ConfigError", "Limits", "Progress", "RunConfig", "Trace",
-           "Trainer", "trace_rnn"]
+# name -> module; imported on first use, so that `explorer.figures` and `explorer.trace`
+# (numpy only) load without torch
+_EXPORTS = {"CELLS": "cells", "Limits": "config", "RunConfig": "config", "trace_rnn": "record",
+            "TASKS": "tasks", "Trace": "trace", "ConfigError": "train", "Progress": "train",
+            "Trainer": "train"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'explorer' has no attribute {name!r}")
+    return getattr(import_module(f"explorer.{_EXPORTS[name]}"), name)
