@@ -138,19 +138,32 @@ def trace_nbytes(trace: Trace) -> int:
 class TraceHistory:
     """The probe traces of one run, oldest first, within a memory budget.
 
-    When a new trace would pass the budget, every other kept trace is dropped
-    (the first and the newest always stay), so the history thins evenly over
-    training instead of forgetting its start.
+    Probes are kept on a stride (every probe, then every 2nd, 4th …): when a new trace would
+    pass the budget, the stride doubles and the probes off it are dropped, so the history
+    thins evenly over training instead of forgetting its start or its middle. The first
+    and the newest trace always stay.
     """
 
     def __init__(self, budget_bytes: int = 64 * 2**20):
         self.budget_bytes = budget_bytes
         self.traces: list[Trace] = []
+        self.stride = 1
+        self._arrivals: list[int] = []  # the k-th probe of the run, for each kept trace
+        self._seen = 0
 
     def append(self, trace: Trace) -> None:
+        if self._arrivals and self._arrivals[-1] % self.stride:  # kept only for being the newest
+            self.traces.pop()
+            self._arrivals.pop()
         self.traces.append(trace)
+        self._arrivals.append(self._seen)
+        self._seen += 1
         while len(self.traces) > 2 and self.nbytes > self.budget_bytes:
-            self.traces = self.traces[:-1:2] + [self.traces[-1]]
+            self.stride *= 2
+            last = len(self.traces) - 1
+            keep = [k for k, n in enumerate(self._arrivals) if n % self.stride == 0 or k == last]
+            self.traces = [self.traces[k] for k in keep]
+            self._arrivals = [self._arrivals[k] for k in keep]
 
     @property
     def nbytes(self) -> int:

@@ -130,11 +130,13 @@ class Trainer:
         loss = self.objective.loss(pred, y, mask)
         self.optimizer.zero_grad(set_to_none=True)
         loss_value = float(loss.detach())
-        grad_norm = math.nan
+        grad_norm = clipped = math.nan
         if math.isfinite(loss_value):
             loss.backward()
             max_norm = self.cfg.clip_norm if self.cfg.clip else math.inf
-            grad_norm = float(nn.utils.clip_grad_norm_(self.model.parameters(), max_norm))
+            params = [p for p in self.model.parameters() if p.grad is not None]
+            grad_norm = float(nn.utils.clip_grad_norm_(params, max_norm))  # the norm before clipping
+            clipped = float(nn.utils.get_total_norm([p.grad for p in params]))  # measured after
         self.step_count += 1
         if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
             return self._diverge(loss_value, grad_norm, start)
@@ -143,7 +145,6 @@ class Trainer:
             metric = float(self.objective.metric(pred, y, _metric_mask(batch, mask, self.device)))
         self.elapsed += time.perf_counter() - start
         self.status = "finished" if self.step_count >= self.cfg.steps else "training"
-        clipped = min(grad_norm, self.cfg.clip_norm) if self.cfg.clip else grad_norm
         trace = self.probe_trace() if self._probe_due() else None
         return Progress(self.step_count, loss_value, metric, grad_norm, clipped, self.status,
                         self.elapsed, trace)

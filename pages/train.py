@@ -67,8 +67,9 @@ def live_panel() -> None:
         st.info("No run yet: press **Train** (or pick a preset first).")
         # the empty chart shows the bar to beat, and loads the chart library before the first run
         baseline = task.baseline(config.seq_len)
-        st.plotly_chart(learning_curve(np.array([]), np.array([]), name="loss", baseline=baseline.loss,
-                                       baseline_label=baseline.label), key="train_empty_chart")
+        empty = learning_curve(np.array([]), np.array([]), name="loss", baseline=baseline.loss,
+                               baseline_label=baseline.label)
+        ui.live_chart("train_empty_chart", empty)
         return
     ui.status_line(snap)
     if snap.status == "diverged" and snap.divergence is not None:

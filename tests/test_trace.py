@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from explorer import Trace, trace_rnn
-from explorer.trace import FORMAT_VERSION
+from explorer.trace import FORMAT_VERSION, TraceHistory, trace_nbytes
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -40,3 +40,43 @@ def test_a_newer_format_is_refused_clearly():
     newer.seek(0)
     with pytest.raises(ValueError, match="newer"):
         Trace.load(newer)
+
+
+def probe(step: int, units: int = 100) -> Trace:
+    """A trace of `units` float64 hidden values and as many outputs: 1,600 bytes at 100."""
+    return Trace("rnn_tanh", hidden=np.zeros((1, 1, 1, 1, units)), output=np.zeros((1, 1, units)),
+                 step=step)
+
+
+def test_trace_history_stays_within_its_budget_and_keeps_first_and_newest():
+    """200 probes of 1,600 bytes under a 16-probe budget: after every append the kept total is
+    within the budget, step 0 and the newest step are kept, and the steps stay in order."""
+    assert trace_nbytes(probe(0)) == 1600
+    history = TraceHistory(budget_bytes=16 * 1600)
+    for step in range(0, 2000, 10):
+        history.append(probe(step))
+        assert history.nbytes <= history.budget_bytes
+        assert history.steps[0] == 0 and history.steps[-1] == step
+        assert history.steps == sorted(history.steps)
+    assert 8 < len(history) <= 16
+    assert history.at_step(3) is history.traces[0]
+    assert history.at_step(10_000).step == 1990
+
+
+def test_trace_history_keeps_first_and_newest_past_a_tiny_budget():
+    """A budget smaller than one trace still keeps the first and the newest (and only those)."""
+    history = TraceHistory(budget_bytes=100)
+    for step in range(5):
+        history.append(probe(step))
+    assert history.steps == [0, 4]
+
+
+def test_trace_history_thins_evenly_over_training():
+    """The docstring's promise: the kept steps spread evenly over the run (the gaps between kept
+    steps, the newest aside, differ by at most 2x) instead of clustering at its end."""
+    history = TraceHistory(budget_bytes=16 * 1600)
+    for step in range(0, 2000, 10):
+        history.append(probe(step))
+    gaps = np.diff(history.steps[:-1])
+    assert gaps.max() <= 2 * gaps.min()
+    assert any(500 <= s <= 1500 for s in history.steps)

@@ -9,6 +9,7 @@ import torch
 
 from explorer import CELLS, TASKS, ConfigError, RunConfig, Trainer
 from explorer.inits import set_spectral_radius
+from explorer.presets import PRESETS
 
 EXPLODING = RunConfig(cell="rnn_tanh", task="adding", seq_len=100, hidden_size=64, spectral_radius=1.5,
                       clip=False, optimizer="sgd", lr=0.1, steps=200, seed=1)
@@ -71,6 +72,19 @@ def test_clipping_keeps_the_same_run_finite():
     assert last.grad_norm_clipped <= 1.0 + 1e-6
 
 
+def test_clipped_gradient_norm_is_measured_after_clipping():
+    """Clipping off: the two norms are equal. On, with a gradient far past clip_norm: the raw norm
+    stays large and the norm the optimizer used is clip_norm (measured, not min(raw, clip_norm))."""
+    unclipped = list(Trainer(dataclasses.replace(EXPLODING, steps=3)).fit())
+    assert all(p.status != "diverged" for p in unclipped)
+    assert [p.grad_norm_clipped for p in unclipped] == [p.grad_norm for p in unclipped]
+    clipped = list(Trainer(dataclasses.replace(EXPLODING, clip=True, clip_norm=0.5, steps=3)).fit())
+    for p in clipped:
+        assert p.grad_norm > 1.0
+        assert p.grad_norm_clipped == pytest.approx(0.5, rel=1e-4)
+    assert clipped[0].grad_norm == unclipped[0].grad_norm  # same weights and batch at step 1
+
+
 def test_invalid_config_raises_with_messages():
     with pytest.raises(ConfigError) as info:
         Trainer(RunConfig(cell="transformer", hidden_size=0))
@@ -130,3 +144,72 @@ def test_sine_free_running_forecast_feeds_predictions_back():
     np.testing.assert_allclose(trace.forecast, torch.cat(by_hand, 1).numpy(), atol=1e-6)
     assert math.isfinite(trainer.forecast_mse())
     assert Trainer(RunConfig(task="adding")).forecast_mse() is None
+
+
+def test_sgd_momentum_reaches_the_optimizer():
+    """optimizer=sgd: the optimizer is torch SGD with the configured momentum and learning rate."""
+    optimizer = Trainer(RunConfig(optimizer="sgd", momentum=0.5, lr=0.05, hidden_size=4)).optimizer
+    assert isinstance(optimizer, torch.optim.SGD)
+    assert optimizer.param_groups[0]["momentum"] == 0.5
+    assert optimizer.param_groups[0]["lr"] == 0.05
+
+
+def test_dropout_reaches_the_stacked_torch_layer():
+    """dropout=0.3 with two layers is the torch layer's own dropout, active in training only;
+    with one layer it is 0 (torch applies dropout between layers only)."""
+    trainer = Trainer(RunConfig(num_layers=2, dropout=0.3, hidden_size=16))
+    rnn = trainer.model.rnn
+    assert rnn.dropout == 0.3 and rnn.num_layers == 2
+    x = torch.randn(4, 6, 2)
+    rnn.train()
+    assert not torch.equal(rnn(x)[0], rnn(x)[0])
+    rnn.eval()
+    assert torch.equal(rnn(x)[0], rnn(x)[0])
+    assert Trainer(RunConfig(num_layers=1, dropout=0.3, hidden_size=4)).model.rnn.dropout == 0.0
+
+
+def test_device_auto_resolves_and_unknown_devices_are_refused():
+    """auto is cuda when there is one, else cpu, and the model lives there; an unknown device
+    name is a validation message."""
+    trainer = Trainer(RunConfig(device="auto", hidden_size=4))
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert trainer.device.type == expected
+    assert all(p.device.type == expected for p in trainer.model.parameters())
+    with pytest.raises(ConfigError) as info:
+        Trainer(RunConfig(device="tpu"))
+    assert info.value.problems == ["Unknown device 'tpu'. Choose auto, cpu or cuda."]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a CUDA GPU")
+def test_cuda_without_a_gpu_is_a_clear_config_error():
+    """device=cuda on a machine without a GPU: a ConfigError saying so, not a torch error."""
+    with pytest.raises(ConfigError) as info:
+        Trainer(RunConfig(device="cuda", hidden_size=4))
+    assert info.value.problems == ["No CUDA GPU is available here; choose cpu or auto."]
+
+
+def test_the_probe_batch_is_fixed_across_steps():
+    """Probe traces at steps 2 and 4 read the same inputs and targets, through changed weights."""
+    trainer = Trainer(RunConfig(task="adding", seq_len=12, hidden_size=8, steps=4, probe_every=2))
+    first, second = [p.trace for p in trainer.fit() if p.trace is not None]
+    assert (first.step, second.step) == (2, 4)
+    np.testing.assert_array_equal(first.inputs, second.inputs)
+    np.testing.assert_array_equal(first.targets, second.targets)
+    np.testing.assert_array_equal(first.layer_input, second.layer_input)
+    assert not np.array_equal(first.hidden, second.hidden)
+
+
+def test_probing_never_changes_the_classic_adding_run():
+    """The classic-adding preset (as benchmarks/classic_adding.py runs it, probe_every=10000) trains
+    step for step identically with the preset's probe every 20 steps: losses, norms and weights."""
+    cfg = dataclasses.replace(PRESETS["classic-adding"].config(), steps=30)
+    assert cfg.probe_every == 20
+    probed, unprobed = Trainer(cfg), Trainer(dataclasses.replace(cfg, probe_every=10_000))
+    probed_run, unprobed_run = list(probed.fit()), list(unprobed.fit())
+    assert [p.step for p in probed_run if p.trace is not None] == [20, 30]
+    assert [p.step for p in unprobed_run if p.trace is not None] == [30]  # the last step, as always
+    assert [p.loss for p in probed_run] == [p.loss for p in unprobed_run]
+    assert [p.grad_norm for p in probed_run] == [p.grad_norm for p in unprobed_run]
+    for (name, a), (_, b) in zip(probed.model.state_dict().items(), unprobed.model.state_dict().items(),
+                                 strict=True):
+        assert torch.equal(a, b), name

@@ -7,13 +7,20 @@
 // with the plotly Python package, served by the app's static folder (see ui.live_chart).
 const PLOTLY_URL = "app/static/plotly.min.js";
 
+// Our own plotly.js, the version the figures' plotly package ships, loaded once per page. The
+// page may already hold another one (Streamlit's charts bring theirs): keep ours apart and put
+// the other back, so that every live chart is drawn and updated by the same plotly.js.
 function loadPlotly() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__explorerPlotly) {
     window.__explorerPlotly = new Promise((resolve, reject) => {
+      const other = window.Plotly;
       const script = document.createElement("script");
       script.src = new URL(PLOTLY_URL, document.baseURI).href;
-      script.onload = () => resolve(window.Plotly);
+      script.onload = () => {
+        const ours = window.Plotly;
+        if (other) window.Plotly = other;
+        resolve(ours);
+      };
       script.onerror = () => {
         window.__explorerPlotly = null;
         reject(new Error("could not load " + script.src));
