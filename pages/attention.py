@@ -7,11 +7,13 @@ import streamlit as st
 from explorer import ui
 from explorer.cells import CELLS
 from explorer.figures import attention as fig
-from explorer.figures import hidden_heatmap, learning_curve
+from explorer.figures import learning_curve
 from explorer.seq2seq import ATTENTIONS, SCHEDULES, TASKS, Seq2SeqConfig
 from explorer.seq2seq.decode import read
 from explorer.seq2seq.runs import bottleneck, curve_lengths, start_run
 from explorer.seq2seq.tasks import EOS, SPECIALS
+from explorer.trace import Trace
+from explorer.views import ViewOptions, views_for
 
 RUN_KEY, CURVE_KEY, REFRESH = "attention_run", "attention_curve", 0.25
 DEFAULT = Seq2SeqConfig()
@@ -108,6 +110,32 @@ def show_reading(reading, target: str | None, key: str) -> None:
         st.plotly_chart(fig.token_comparison([*target, SPECIALS[EOS]], decodings), key=f"{key}_tokens")
 
 
+def streams(enc: Trace, dec: Trace) -> dict[str, tuple[Trace, int]]:
+    """(trace, direction) by stream name."""
+    names = [f"Encoder h_j ({d})" for d in ("forward", "backward")[:enc.num_directions]]
+    return {**{name: (enc, d) for d, name in enumerate(names)}, "Decoder s_t": (dec, 0)}
+
+
+def inside_views(enc: Trace, dec: Trace, example: int, target_vocab: tuple[str, ...]) -> None:
+    """One stream of the probe example in one of the Inside page's views, at the time cursor."""
+    found = streams(enc, dec)
+    if ss.get("attention_stream") not in found:  # a new run may have one direction
+        ss.attention_stream = next(iter(found))
+    left, right = st.columns(2)
+    name = left.segmented_control("Stream", list(found), key="attention_stream", required=True,
+                                  persist_state="session")
+    trace, direction = found[name]
+    views = {v.name: v for v in sorted(views_for(trace), key=lambda v: v.name != "hidden")}
+    if ss.get("attention_view") not in views:  # a vanilla RNN has no gates
+        ss.attention_view = "hidden"
+    view = views[right.selectbox("View", list(views), format_func=lambda v: views[v].title,
+                                 key="attention_view", persist_state="session")]
+    cursor = ui.time_cursor("attention_cursor", trace.seq_len)
+    options = ViewOptions(direction=direction, example=example, cursor=cursor,
+                          classes=target_vocab if trace.predictions is not None else None).fit(trace)
+    ui.view_with_downloads(view, trace, options, f"attention_inside_{view.name}")
+
+
 @st.fragment(run_every=REFRESH if running else None)
 def live_panel() -> None:
     if run is None:
@@ -149,11 +177,7 @@ def live_panel() -> None:
     version = (snap.run_id, enc.step, run_task.name)
     show_reading(decode(snap.model, *version, sources[example], beam_width, run_len),
                  run_task.solve(sources[example]), "attention_probe")
-    names = [f"Encoder h_j ({d})" for d in ("forward", "backward")[:enc.num_directions]] + ["Decoder s_t"]
-    streams = [(enc, d) for d in range(enc.num_directions)] + [(dec, 0)]
-    for i, (tab, (trace, direction)) in enumerate(zip(st.tabs(names), streams, strict=True)):
-        tab.plotly_chart(hidden_heatmap(trace, direction=direction, example=example),
-                         key=f"attention_hidden_{i}")
+    inside_views(enc, dec, example, run_task.target_vocab)
     st.subheader("Type your own input")
     text = st.text_input("Source", sources[0], key="attention_source", max_chars=200, persist_state="session")
     messages = run_task.check_source(text, snap.config.seq_len)

@@ -18,6 +18,8 @@ from plotly_charts import charts
 from streamlit.testing.v1 import AppTest
 
 from explorer.seq2seq import TASKS
+from explorer.seq2seq.decode import read
+from explorer.views import views_for
 
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "attention.py"
 RUN_KEY, CURVE_KEY = "attention_run", "attention_curve"
@@ -47,9 +49,11 @@ def values(array) -> np.ndarray:
 
 
 def train(at: AppTest, attention: str = "additive", steps: int = 50, length: int = 5,
-          hidden: int = 16) -> None:
+          hidden: int = 16, teacher: float = 1.0, schedule: str = "constant") -> None:
     """Set the sidebar, press Train, wait for the run, redraw."""
     at.selectbox(key="attention_kind").set_value(attention)
+    at.slider(key="attention_teacher").set_value(teacher)
+    at.selectbox(key="attention_schedule").set_value(schedule)
     at.select_slider(key="attention_steps").set_value(steps)
     at.number_input(key="attention_length").set_value(length)
     at.select_slider(key="attention_hidden").set_value(hidden)
@@ -77,8 +81,9 @@ def test_small_run_draws_curves_heatmap_and_both_streams(app):
     found = charts(app)
     assert {"attention_loss_chart", "attention_exact_chart", "attention_teacher_chart",
             "attention_probe_heatmap", "attention_probe_bars", "attention_probe_context",
-            "attention_probe_tokens", "attention_hidden_0", "attention_hidden_1",
-            "attention_hidden_2"} <= set(found)
+            "attention_probe_tokens", "attention_inside_hidden"} <= set(found)
+    assert app.segmented_control(key="attention_stream").options == [
+        "Encoder h_j (forward)", "Encoder h_j (backward)", "Decoder s_t"]
     assert len(values(found["attention_loss_chart"]["data"][0]["y"])) == 50
     heat = values(found["attention_probe_heatmap"]["data"][0]["z"])
     np.testing.assert_allclose(heat.sum(1), 1.0, atol=1e-5)  # rows are distributions
@@ -156,3 +161,117 @@ def test_bottleneck_curve_trains_both_kinds_and_draws_them(app):
     assert [t["name"] for t in curve["data"]] == ["none (one context vector)", "additive (Bahdanau)",
                                                    "baseline: copy the input"]
     assert list(curve["data"][0]["x"]) == [1, 2, 3, 4]
+
+
+def probe_sources(at: AppTest) -> list[str]:
+    """The probe examples' sources, as the run's encoder trace holds them."""
+    enc = at.session_state[RUN_KEY].snapshot().encoder
+    return ["".join(enc.vocab[i] for i in row[:n]) for row, n in zip(enc.inputs, enc.lengths, strict=True)]
+
+
+def test_stream_choice_shows_that_streams_hidden_states(app):
+    """The hidden view draws the chosen stream's h: both encoder directions, then the decoder's s_t."""
+    train(app, **SMALL)
+    snap = app.session_state[RUN_KEY].snapshot()
+    heat = charts(app)["attention_inside_hidden"]
+    assert len(heat["data"]) == 2  # forward and backward side by side
+    for d in range(2):
+        np.testing.assert_allclose(values(heat["data"][d]["z"]), snap.encoder.hidden[0, d, 0].T, atol=1e-6)
+    app.segmented_control(key="attention_stream").set_value("Decoder s_t").run()
+    heat = charts(app)["attention_inside_hidden"]
+    assert len(heat["data"]) == 1
+    np.testing.assert_allclose(values(heat["data"][0]["z"]), snap.decoder.hidden[0, 0, 0].T, atol=1e-6)
+
+
+def test_view_choice_draws_that_view_with_its_downloads(app):
+    """Every view of the stream's trace can be chosen; the chart shown is that view's, alone,
+    with an HTML and a CSV download under it."""
+    train(app, **SMALL)
+    snap = app.session_state[RUN_KEY].snapshot()
+    view = app.selectbox(key="attention_view")
+    assert sorted(view.options) == sorted(v.title for v in views_for(snap.encoder))
+    for name in ("gates", "trajectory", "unrolled"):
+        app.selectbox(key="attention_view").set_value(name).run()
+        assert not app.exception
+        inside = {key for key in charts(app) if key.startswith("attention_inside_")}
+        assert inside == {f"attention_inside_{name}"}
+        assert charts(app)[f"attention_inside_{name}"]["layout"]["meta"]["view"] == name
+        assert {f"attention_inside_{name}_html", f"attention_inside_{name}_csv"} <= {
+            b.proto.id.rsplit("-", 1)[-1] for b in app.get("download_button")}
+
+
+def test_time_cursor_moves_the_views_highlighted_step(app):
+    """The cursor slider sets the step the view highlights; switching stream keeps it in range."""
+    train(app, **SMALL)
+    app.slider(key="attention_cursor").set_value(3).run()
+    assert charts(app)["attention_inside_hidden"]["layout"]["meta"]["cursor"] == 3
+    app.selectbox(key="attention_view").set_value("gates").run()
+    assert charts(app)["attention_inside_gates"]["layout"]["meta"]["cursor"] == 3
+
+
+def test_unrolled_decoder_answers_every_step_and_encoder_none(app):
+    """The decoder's unrolled view shows what it wrote at each step against the target; the
+    encoder's shows no answers (its steps write nothing)."""
+    train(app, **SMALL)
+    snap = app.session_state[RUN_KEY].snapshot()
+    app.selectbox(key="attention_view").set_value("unrolled").run()
+
+    def answers() -> list[str]:
+        return [a["text"] for a in charts(app)["attention_inside_unrolled"]["layout"]["annotations"]
+                if a["text"].startswith("ŷ")]
+
+    assert answers() == []
+    app.segmented_control(key="attention_stream").set_value("Decoder s_t").run()
+    vocab, dec = TASKS["reverse"].target_vocab, snap.decoder
+    wrote = [vocab[int(i)] for i in dec.predictions[0, :int(dec.lengths[0]), 0]]  # (B, T, 1)
+    shown = answers()
+    assert len(shown) == min(len(wrote), 9)  # the diagram shows a window of at most 9 steps
+    for t, text in enumerate(shown):
+        assert text.startswith(f"ŷ<sub>{t}</sub> <b>{wrote[t]}</b>")
+        assert f"target {vocab[int(dec.targets[0, t])]}" in text
+
+
+def test_another_probe_example_relabels_the_attention_heatmap(app):
+    """Picking another probe example draws its attention: the heatmap's input tokens are its source."""
+    train(app, **SMALL)
+    sources = probe_sources(app)
+    other = next(i for i, s in enumerate(sources) if s != sources[0])
+    ticks = lambda: [t.split("<br>")[1]  # noqa: E731
+                     for t in charts(app)["attention_probe_heatmap"]["layout"]["xaxis"]["ticktext"]]
+    assert ticks() == list(sources[0])
+    app.selectbox(key="attention_example").set_value(other).run()
+    assert ticks() == list(sources[other])
+
+
+@pytest.mark.parametrize("teacher", [0.0, 1.0])
+def test_teacher_forcing_ratio_is_the_forced_share(app, teacher):
+    """With a constant ε₀ of 0 the decoder is never fed the truth; with 1, always (after step 0)."""
+    train(app, teacher=teacher, **SMALL)
+    forced = values(charts(app)["attention_teacher_chart"]["data"][0]["y"])
+    assert len(forced) == 50
+    np.testing.assert_allclose(forced, teacher, atol=1e-6)
+
+
+def test_linear_schedule_lowers_the_forced_share(app):
+    """Scheduled sampling with linear decay from ε₀ = 1: the forced share falls from ~1 to ~0."""
+    train(app, schedule="linear", **SMALL)
+    forced = values(charts(app)["attention_teacher_chart"]["data"][0]["y"])
+    assert len(forced) == 50
+    assert forced[:10].mean() > 0.8 and forced[-10:].mean() < 0.2, forced
+    assert forced[:25].mean() > forced[25:].mean() + 0.4
+
+
+def test_beam_width_names_and_decodes_the_beam_row(app):
+    """The tokens chart has target, greedy and a beam row named for the beam-width slider, and
+    that row is beam search of that width."""
+    train(app, **SMALL)
+    app.slider(key="attention_beam").set_value(5).run()
+    tokens = charts(app)["attention_probe_tokens"]
+    assert tokens["layout"]["yaxis"]["ticktext"] == ["target", "greedy", "beam (width 5)"]
+    snap, source = app.session_state[RUN_KEY].snapshot(), probe_sources(app)[0]
+    task = TASKS["reverse"]
+    reading = read(snap.model, task, source, 5, task.source_len(5) + 2)
+    rows = tokens["data"][0]["text"]
+    assert [t for t in rows[0] if t] == [*task.solve(source), "<eos>"]
+    assert [t for t in rows[1] if t] == list(reading.greedy)
+    assert [t for t in rows[2] if t] == list(reading.beam)

@@ -133,3 +133,23 @@ def test_exploding_run_diverges_and_clipping_saves_it(lab):
     assert snap.status == "finished" and not lab.error
     clipped = charts(lab)["gradients_clipping"]
     assert any(n.startswith("clipped (") and n != "clipped (0 steps)" for n in names(clipped))
+
+
+def test_lstm_preset_trains_and_shows_the_cell_states_gradient(lab):
+    """The forget-bias LSTM preset after 50 steps: ‖dL/dc_t‖ is a line next to ‖dL/dh_t‖ (the last
+    recording's), and has its own heatmap, one row per recording."""
+    train(lab, "lab-forget-bias", steps=50)
+    snap = lab.session_state[RUN_KEY].snapshot()
+    assert (snap.status, snap.config.cell, snap.config.forget_bias) == ("finished", "lstm", 2.0)
+    found = charts(lab)
+    assert {"gradients_flow_line", "gradients_flow_heatmap", "gradients_cell_heatmap"} <= set(found)
+    flow = found["gradients_flow_line"]
+    lines = names(flow)
+    assert {"‖dL/dh_t‖", "‖dL/dc_t‖"} <= set(lines)
+    cell_norms = snap.traces[-1].cell_grad_norm[0, 0]
+    assert np.isfinite(cell_norms).all() and (cell_norms > 0).all()
+    np.testing.assert_allclose(values(flow, lines.index("‖dL/dc_t‖")), cell_norms, rtol=1e-6)
+    heat = values(found["gradients_cell_heatmap"], axis="z")  # log10, (recordings, T)
+    assert heat.shape == (len(snap.traces), 50) and len(snap.traces) > 2
+    np.testing.assert_allclose(heat, np.log10([t.cell_grad_norm[0, 0] for t in snap.traces]), atol=1e-6)
+    assert "‖dL/dc_t‖" in found["gradients_cell_heatmap"]["layout"]["title"]["text"]

@@ -1,4 +1,5 @@
-"""The Attention page in a real browser: train a small model, read its heatmap, type an input.
+"""The Attention page in a real browser: train a small model, read its heatmap, open the decoder's
+states, type an input.
 
 Screenshots go to test-artifacts/ (attention-*.png) for a person to look at.
 """
@@ -40,6 +41,13 @@ def test_train_read_the_heatmap_and_type_an_input(page, attention_url):
     heatmap.scroll_into_view_if_needed()
     expect(heatmap.locator(".heatmaplayer")).to_have_count(1)
     browser.screenshot(page, "attention-trained")
+
+    inside = chart(page, "attention_inside_hidden")  # the Inside page's hidden-state view
+    inside.scroll_into_view_if_needed()
+    expect(inside.locator(".heatmaplayer image")).to_have_count(2)  # encoder forward and backward
+    page.locator(".st-key-attention_stream").get_by_role("radio", name="Decoder s_t").click()
+    expect(inside.locator(".heatmaplayer image")).to_have_count(1)  # the decoder's one direction
+    browser.screenshot(page, "attention-inside-decoder", full_page=False)
 
     source = page.get_by_label("Source")
     source.fill("35142")

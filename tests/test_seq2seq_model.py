@@ -12,6 +12,7 @@ from explorer.seq2seq import ATTENTIONS, TASKS, Seq2Seq
 from explorer.seq2seq.decode import beam_search, encode, greedy, read, unroll
 from explorer.seq2seq.record import record_probe
 from explorer.seq2seq.tasks import BOS, EOS
+from explorer.views import ViewOptions, views_for
 
 REVERSE = TASKS["reverse"]
 SCORED = [kind for kind in ATTENTIONS if kind != "none"]
@@ -105,6 +106,29 @@ def test_probe_records_both_streams_and_the_attention(cell):
     steps = len(reading.greedy)
     np.testing.assert_allclose(reading.attention, encoder.attention[1, :steps, :len(batch.sources[1])],
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_both_probe_streams_open_in_every_inside_view(cell):
+    """Every view of the Inside page builds its figure and its table from the encoder's and the
+    decoder's trace, for each direction, a padded example and the cursor at both ends."""
+    encoder, decoder = record_probe(model(cell), REVERSE, ragged()[0])
+    gated = {"gates", "gate_lines", "saturation"}
+    for trace in (encoder, decoder):
+        views = views_for(trace)
+        assert {v.name for v in views} == {"unrolled", "hidden", "trajectory"} | (
+            gated if CELLS[cell].gates else set())
+        short = int(np.argmin(trace.lengths))  # the encoder's is padded (see `ragged`)
+        for direction in range(trace.num_directions):
+            for example, cursor in ((0, 0), (short, trace.seq_len - 1)):
+                options = ViewOptions(direction=direction, example=example, cursor=cursor, dims=3,
+                                      units=(0, 3)).fit(trace)
+                for view in views:
+                    figure, table = view.figure(trace, options), view.table(trace, options)
+                    assert figure.data and figure.layout.meta["view"] == view.name, view.name
+                    assert figure.layout.meta["cursor"] == cursor
+                    assert len(table) >= trace.seq_len and table.columns.size > 1, view.name
+                    figure.to_json()  # what st.plotly_chart sends
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -53,9 +53,12 @@ def record_probe(model: Seq2Seq, task: Seq2SeqTask, batch: PairBatch, step: int 
         inputs=out.inputs.numpy(), vocab=task.target_vocab, lengths=lengths,
         params={k: v.detach().numpy().copy() for k, v in model.decoder.named_parameters()},
     )
-    for trace, inputs, vocab in ((encoder, batch.src, task.source_vocab), (decoder, out.inputs.numpy(),
-                                                                          task.target_vocab)):
-        trace.inputs, trace.vocab, trace.targets, trace.predictions = inputs, vocab, tgt.numpy(), tokens
+    # the decoder answers at every step, one token each (B, T, 1) as the views read many-to-many
+    # answers; the encoder's steps answer nothing
+    encoder.inputs, encoder.vocab = batch.src, task.source_vocab
+    encoder.targets = encoder.predictions = None
+    decoder.targets, decoder.predictions = tgt.numpy(), tokens[..., None]
+    for trace in (encoder, decoder):
         trace.attention, trace.step, trace.task, trace.loss = attention, step, task.name, encoder.loss
     return encoder, decoder
 
