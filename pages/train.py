@@ -85,16 +85,16 @@ def live_panel() -> None:
     baseline = run_task.baseline(snap.config.seq_len)
     left, right = st.columns(2)
     with left:
-        ui.live_chart("train_loss_chart", lambda: learning_curve(
+        ui.live_chart("train_loss_chart", learning_curve(
             h.array("step"), h.array("loss"), name="loss", smooth=10, baseline=baseline.loss,
             baseline_label=baseline.label))
     with right:
-        ui.live_chart("train_metric_chart", lambda: learning_curve(
+        ui.live_chart("train_metric_chart", learning_curve(
             h.array("step"), h.array("metric"), name=run_task.metric_name, smooth=10,
             baseline=baseline.metric, baseline_label=baseline.label))
     left, right = st.columns(2)
     with left:
-        ui.live_chart("train_grad_chart", lambda: gradient_norm_curve(
+        ui.live_chart("train_grad_chart", gradient_norm_curve(
             h.array("step"), h.array("grad_norm"), h.array("grad_norm_clipped"),
             snap.config.clip_norm if snap.config.clip else None,
             None if snap.divergence is None else snap.divergence.step))
