@@ -51,6 +51,7 @@ class Job:
     model: bytes | None = None  # safetensors of the trained model, once ended
     worker: int | None = None
     worker_paused: bool = False
+    stopping: bool = False  # told to stop (no watcher left): new runs of its config get a new job
     runs: set[int] = field(default_factory=set)  # ids of the runs still watching
 
     @property
@@ -91,7 +92,7 @@ class WorkerPool:
             if job is not None:
                 self._finished.move_to_end(config)
             else:
-                job = next((j for j in self._jobs.values() if j.config == config), None)
+                job = next((j for j in self._jobs.values() if j.config == config and not j.stopping), None)
             if job is None:
                 job = Job(next(self._ids), config)
                 self._jobs[job.id] = job
@@ -141,6 +142,7 @@ class WorkerPool:
                     self._end(job, {"status": "stopped"})
                 elif job.worker is not None:
                     self._send(job, "stop")
+                    job.stopping = True
                 return
             paused = all(run_id in self._paused_runs for run_id in job.runs)
             if job.worker is not None and paused != job.worker_paused:

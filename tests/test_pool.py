@@ -49,6 +49,20 @@ def test_the_same_config_is_trained_once_and_replayed_from_cache(pool):
     assert list(snap.history.array("loss")) == list(first.snapshot().history.array("loss"))
 
 
+def test_pressing_train_again_with_the_same_settings_trains_anew(pool):
+    """Train pressed twice: the session's first run is stopped, and the second (same config)
+    must not join that stopping job and end "stopped" with it; it trains."""
+    config = RunConfig(hidden_size=8, steps=20_000, seed=77)
+    first = pool.submit(config)
+    wait(first, lambda s: s.status == "training")
+    first.stop()
+    second = pool.submit(config)
+    assert second.job_id != first.job_id
+    snap = wait(second, lambda s: s.status == "training" and s.step > 0)
+    assert first.snapshot().status == "stopped" and snap.status == "training"
+    second.stop()
+
+
 def test_pause_holds_step_advances_exactly_one_resume_continues(pool):
     run = pool.submit(LONG)
     wait(run, lambda s: s.step >= 5)
