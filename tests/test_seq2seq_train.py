@@ -140,6 +140,22 @@ def test_identical_runs_share_one_computation_and_stop_only_when_all_have():
     assert again.join(30)
 
 
+def test_train_pressed_again_with_the_same_settings_trains_anew():
+    """The session stops its run and at once starts the same config: the new handle must not join
+    the run that is stopping (it would end "stopped" with it); it gets a run that trains."""
+    from explorer.seq2seq import runs
+
+    config = replace(TINY, steps=20_000, seed=78)
+    first = runs.start_run(config)
+    first.stop()
+    again = runs.start_run(config)
+    assert again.run is not first.run
+    assert first.join(30) and first.snapshot().status == "stopped"
+    assert again.snapshot().active
+    again.stop()
+    assert again.join(30)
+
+
 def test_runs_beyond_the_slots_queue_until_one_frees(monkeypatch):
     import threading
 

@@ -64,9 +64,12 @@ class Seq2SeqRun(Background):
         self._snapshot = Seq2SeqSnapshot(config, uuid.uuid4().hex)
         self._holders = 1  # sessions that started this run and have not stopped it
 
-    def follow(self) -> Follower:
-        """A handle for one more session; the run stops once every handle has stopped."""
+    def follow(self) -> Follower | None:
+        """A handle for one more session; the run stops once every handle has stopped. None
+        when it is already stopping: its last holder let go."""
         with self._lock:
+            if self._stop.is_set():
+                return None
             self._holders += 1
         return Follower(self)
 
@@ -167,8 +170,8 @@ def start_run(config: Seq2SeqConfig) -> Follower:
         run = _FINISHED.get(config)
         if run is None and (live := _LIVE.get(config)) is not None and live.snapshot().active:
             run = live
-        if run is not None:
-            return run.follow()
+        if run is not None and (follower := run.follow()) is not None:
+            return follower
         run = _LIVE[config] = Seq2SeqRun(config)
     run.start()
     return Follower(run)
