@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from apptest import JOIN_TIMEOUT, RUN_KEY, open_app, progress_text, train, widget
+from apptest import JOIN_TIMEOUT, RUN_KEY, configure, open_app, progress_text, train, wait_for, widget
 from plotly_charts import charts
 from plotly_charts import values as trace_values
 from streamlit.testing.v1 import AppTest
@@ -119,3 +119,27 @@ def test_diverging_run_explains_itself(app):
     assert "Diverged" in progress_text(app)
     errors = [e.value for e in app.error]
     assert any("infinite or NaN" in e for e in errors), errors
+
+
+def test_the_largest_settings_disable_train_with_a_message(app):
+    """Every slider at its largest (4 layers of 256 units, batch 256, T=1000): the page says which
+    bound is passed and Train is disabled; nothing is started, nothing raises."""
+    configure(app, num_layers=4, hidden_size=256, batch_size=256, seq_len=1000)
+    assert not app.exception
+    assert app.button(key="train_start").disabled
+    assert any("Sequence length × batch size" in w.value for w in app.warning)
+    assert RUN_KEY not in app.session_state
+
+
+def test_train_pressed_twice_keeps_training(app):
+    """A second press of Train with the same settings restarts the run; it does not end
+    "Stopped" with the one it replaced."""
+    configure(app, steps=10000, hidden_size=8, seq_len=10)
+    app.button(key="train_start").click().run()
+    first = app.session_state[RUN_KEY]
+    app.button(key="train_start").click().run()
+    second = app.session_state[RUN_KEY]
+    assert second is not first and not app.exception
+    snap = wait_for(second, lambda s: s.step > 0)
+    assert snap.status == "training" and first.snapshot().status == "stopped"
+    second.stop()
