@@ -1,7 +1,7 @@
 """The live lab under load: training speed in the app, time to the first point, a classroom.
 
 1. App vs. headless: one config (LSTM, adding, T=50, hidden 64, batch 64, probe every 10)
-   trained by `Trainer` in this process (one torch thread) and through a `WorkerPool` with one
+   trained by `Trainer` in this process (one torch thread) and through a `JobLayer` with one
    worker process (warmed first by a tiny run, so imports are not counted), alternating, one
    seed per repetition so the pool's cache never replays. Rate = steps / wall seconds, from
    submit (worker start-up of the job included) and from the first step.
@@ -36,7 +36,8 @@ import torch
 
 from explorer import RunConfig, Trainer
 from explorer.config import Limits
-from explorer.pool import WorkerPool
+from explorer.jobs import JobLayer
+from explorer.jobs.kind import TRAIN_LANE
 from explorer.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -284,11 +285,11 @@ def _headless(cfg: RunConfig) -> dict:
     return {"total_s": last - start, "stepping_s": last - first, "cpu_s": time.process_time() - cpu}
 
 
-def _pooled(pool: WorkerPool, cfg: RunConfig) -> dict:
+def _pooled(pool: JobLayer, cfg: RunConfig) -> dict:
     """Submit, then watch the run as a page would (but every 10 ms) until it shows every step."""
-    worker = pool._processes[0].pid  # the pool has one worker
+    (worker,) = pool.backend.pids(TRAIN_LANE)  # the layer has one training worker
     start, cpu, worker_cpu = time.perf_counter(), time.process_time(), _cpu_s(worker)
-    run = pool.submit(cfg)
+    run = pool.submit("train", cfg)
     first = None
     try:
         while time.perf_counter() - start < RUN_TIMEOUT_S:
@@ -310,7 +311,7 @@ def _pooled(pool: WorkerPool, cfg: RunConfig) -> dict:
 def app_vs_headless() -> list[dict]:
     """Steps/s of the same config headless and through a one-worker pool, alternating."""
     torch.set_num_threads(1)
-    pool = WorkerPool(Limits(workers=1))
+    pool = JobLayer(Limits(workers=1))
     rows = []
     try:
         _pooled(pool, replace(HEADLESS_CONFIG, steps=5, seed=10_000))  # worker imports torch

@@ -1,17 +1,15 @@
 """Cells compared on equal terms: a race, and a memory-span sweep.
 
-    race = Race(race_configs(base, ["rnn_tanh", "lstm", "gru"])).start()
-    race.snapshot().runs["lstm"].history          # one Snapshot per cell
+    race = layer.submit("race", tuple(race_configs(base, ["rnn_tanh", "lstm", "gru"])))
+    race.snapshot().runs["lstm"].history          # one Snapshot per cell (explorer.jobs.race)
 
-    sweep = Sweep(sweep_configs(base, ["rnn_tanh", "gru"], [10, 50, 100])).start()
-    sweep.snapshot().results                      # RunConfig -> SweepPoint, as they finish
+    sweep = Sweep(sweep_configs(base, ["rnn_tanh", "gru"], [10, 50, 100]), lambda c: layer.submit("train", c))
+    sweep.start().snapshot().results              # RunConfig -> SweepPoint, as they finish
 
-Both are handles with the interface of `explorer.runs.ThreadRun` (start, stop, join,
-snapshot), so a page polls them the same way. Runs come from a factory (default: a
-`ThreadRun` each), so a worker pool's `submit` can stand in. A sweep runs its points one
-after the other from one background thread that only waits on them; every finished point
-lands in `CACHE`, keyed by its config (seed included), so a second sweep, another
-session's too, reuses it, and two sweeps asking for the same point compute it once.
+A race is one job whose worker steps every cell in turn. A sweep's points are ordinary "train"
+jobs, submitted one after another, so identical points (another session's too) are trained
+once and finished ones come back from the job layer's cache at once. The sweep moves on to
+its next point whenever it is looked at (`snapshot`, `join`): it needs no thread of its own.
 
 A point's score is the task metric averaged over the last `TAIL` training steps: each of
 those batches is freshly sampled and scored *before* the network trains on it, so it is
@@ -21,18 +19,15 @@ held-out data, and 50 × batch sequences make the average steady.
 from __future__ import annotations
 
 import math
-import threading
 import time
-import traceback
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from explorer.background import Background
 from explorer.cells import CELLS
 from explorer.config import Limits, RunConfig
-from explorer.runs import Snapshot, ThreadRun
+from explorer.jobs.status import Status, WithStatus
+from explorer.jobs.train import Snapshot
 from explorer.trace import Trace
 from explorer.train import ConfigError
 
@@ -42,16 +37,11 @@ TAIL = 50  # steps averaged for a sweep point's score
 
 
 class RunHandle(Protocol):
+    """What a sweep needs of a job handle (`explorer.jobs.Handle`)."""
+
     def stop(self) -> None: ...
     def join(self, timeout: float | None = None) -> bool: ...
     def snapshot(self) -> Snapshot: ...
-
-
-RunFactory = Callable[[RunConfig], RunHandle]  # returns a run already going
-
-
-def _thread_run(config: RunConfig) -> RunHandle:
-    return ThreadRun(config).start()
 
 
 def race_configs(base: RunConfig, cells: Sequence[str], limits: Limits | None = None) -> list[RunConfig]:
@@ -65,47 +55,6 @@ def race_configs(base: RunConfig, cells: Sequence[str], limits: Limits | None = 
     if problems:
         raise ConfigError(problems)
     return configs
-
-
-@dataclass
-class RaceSnapshot:
-    runs: dict[str, Snapshot]  # cell -> its run's snapshot, in race order
-
-    @property
-    def active(self) -> bool:
-        return any(s.active for s in self.runs.values())
-
-    @property
-    def step(self) -> int:
-        return max((s.step for s in self.runs.values()), default=0)
-
-
-class Race:
-    """Two to four runs that differ only in their cell, started together."""
-
-    def __init__(self, configs: Sequence[RunConfig], factory: RunFactory = _thread_run):
-        self.configs = list(configs)
-        self._factory = factory
-        self._runs: dict[str, RunHandle] = {}
-
-    def start(self) -> Race:
-        self._runs = {cfg.cell: self._factory(cfg) for cfg in self.configs}
-        return self
-
-    def stop(self) -> None:
-        for run in self._runs.values():
-            run.stop()
-
-    def join(self, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for run in self._runs.values():
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not run.join(left):
-                return False
-        return True
-
-    def snapshot(self) -> RaceSnapshot:
-        return RaceSnapshot({cell: run.snapshot() for cell, run in self._runs.items()})
 
 
 @dataclass(frozen=True)
@@ -129,57 +78,6 @@ def score(snap: Snapshot) -> SweepPoint:
                       snap.status, seconds)
 
 
-class ResultCache:
-    """Finished points by config, least recently used dropped first; one computation per key."""
-
-    def __init__(self, max_entries: int = 512):
-        self.max_entries = max_entries
-        self._done: OrderedDict[RunConfig, SweepPoint] = OrderedDict()
-        self._busy: dict[RunConfig, threading.Event] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: RunConfig) -> SweepPoint | None:
-        with self._lock:
-            if key in self._done:
-                self._done.move_to_end(key)
-            return self._done.get(key)
-
-    def compute(self, key: RunConfig, fn: Callable[[], SweepPoint | None],
-                stop: threading.Event | None = None) -> SweepPoint | None:
-        """The cached point, else fn()'s (kept unless None); waits while another thread computes it."""
-        while True:
-            with self._lock:
-                if key in self._done:
-                    self._done.move_to_end(key)
-                    return self._done[key]
-                busy = self._busy.get(key)
-                if busy is None:
-                    busy = self._busy[key] = threading.Event()
-                    break
-            while not busy.wait(0.2):
-                if stop is not None and stop.is_set():
-                    return None
-        try:
-            point = fn()
-            if point is not None:
-                with self._lock:
-                    self._done[key] = point
-                    while len(self._done) > self.max_entries:
-                        self._done.popitem(last=False)
-            return point
-        finally:
-            with self._lock:
-                del self._busy[key]
-            busy.set()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._done.clear()
-
-
-CACHE = ResultCache()
-
-
 def sweep_configs(base: RunConfig, cells: Sequence[str], seq_lens: Sequence[int],
                   limits: Limits | None = None) -> list[RunConfig]:
     """One config per (cell, seq_len), recording nothing along the way; ConfigError if any is invalid."""
@@ -200,17 +98,14 @@ def sweep_configs(base: RunConfig, cells: Sequence[str], seq_lens: Sequence[int]
 
 
 @dataclass
-class SweepSnapshot:
+class SweepSnapshot(WithStatus):
     configs: list[RunConfig]
     results: dict[RunConfig, SweepPoint] = field(default_factory=dict)
-    status: str = "starting"  # starting, training, finished, stopped, error
+    status: Status = Status.STARTING
     current: RunConfig | None = None  # the point being trained now
     current_step: int = 0  # its training steps so far
     error: str | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.status in ("starting", "training")
+    queue_position: int = 0  # of the current point
 
     @property
     def progress(self) -> float:
@@ -220,62 +115,63 @@ class SweepSnapshot:
         return min(done / total, 1.0) if total else 1.0
 
 
-class Sweep(Background):
-    """Run every point of a sweep, one at a time, from one background thread, through `cache`."""
+class Sweep:
+    """Every point of a sweep, one job after another, through `submit` (the job layer's)."""
 
-    thread_name = "rnn-explorer-sweep"
+    def __init__(self, configs: Sequence[RunConfig], submit: Callable[[RunConfig], RunHandle]):
+        self._configs, self._submit = list(configs), submit
+        self._results: dict[RunConfig, SweepPoint] = {}
+        self._status, self._error = Status.STARTING, None
+        self._run: RunHandle | None = None  # the current point's job
 
-    def __init__(self, configs: Sequence[RunConfig], factory: RunFactory = _thread_run,
-                 cache: ResultCache = CACHE):
-        super().__init__()
-        self._state = SweepSnapshot(list(configs))
-        self._factory, self._cache = factory, cache
-        self._run: RunHandle | None = None  # the point training now
+    def start(self) -> Sweep:
+        self._advance()
+        return self
+
+    def stop(self) -> None:
+        if self._run is not None:
+            self._run.stop()
+            self._run = None
+        if self._status.active:
+            self._status = Status.STOPPED
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until every point is done (or the sweep ended otherwise); True when it has."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._advance():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            self._run.join(left)
+        return True
 
     def snapshot(self) -> SweepSnapshot:
-        with self._lock:
-            s, run = self._state, self._run
-            copy = SweepSnapshot(s.configs, dict(s.results), s.status, s.current, 0, s.error)
-        if run is not None and copy.current is not None:
-            copy.current_step = run.snapshot().step
-        return copy
+        self._advance()
+        current = self._run.snapshot() if self._run is not None else None
+        return SweepSnapshot(self._configs, dict(self._results), self._status,
+                             None if current is None else current.config,
+                             0 if current is None else current.step, self._error,
+                             0 if current is None else current.queue_position)
 
-    def _train(self, cfg: RunConfig) -> SweepPoint | None:
-        """One point through the factory; None when the sweep was stopped first."""
-        run = self._factory(cfg)
-        with self._lock:
-            self._run = run
-        while not run.join(0.2):
-            if self._stop.is_set():
-                run.stop()
-                return None
-        snap = run.snapshot()
-        if snap.status == "error":
-            raise ConfigError([snap.error or "A run of the sweep failed."])
-        return score(snap) if snap.status in ("finished", "diverged") else None
-
-    def _work(self) -> None:
-        try:
-            for cfg in self._state.configs:
-                if self._stop.is_set():
+    def _advance(self) -> bool:
+        """Score every point whose job has ended and submit the next; True while one still runs."""
+        while self._status.active:
+            if self._run is None:
+                todo = [c for c in self._configs if c not in self._results]
+                if not todo:
+                    self._status = Status.FINISHED
                     break
-                with self._lock:
-                    self._state.status, self._state.current = "training", cfg
-                point = self._cache.compute(cfg, lambda c=cfg: self._train(c), self._stop)
-                if point is None:
-                    break
-                with self._lock:
-                    self._state.results[cfg] = point
-                    self._run = None
-            with self._lock:
-                s = self._state
-                s.status = "finished" if len(s.results) == len(s.configs) else "stopped"
-                s.current, self._run = None, None
-        except Exception as exc:  # a worker must report, never die silently
-            message = " ".join(exc.problems) if isinstance(exc, ConfigError) else (
-                "The sweep failed unexpectedly:\n" + traceback.format_exc(limit=3))
-            with self._lock:
-                self._state.status, self._state.error, self._state.current = "error", message, None
+                self._run, self._status = self._submit(todo[0]), Status.TRAINING
+            snap = self._run.snapshot()
+            if snap.active:
+                return True
+            self._run = None
+            if snap.status in (Status.FINISHED, Status.DIVERGED):
+                self._results[snap.config] = score(snap)
+            else:
+                self._status = Status.ERROR if snap.status == Status.ERROR else Status.STOPPED
+                self._error = snap.error
+        return False
 
 
 def nearest_trace(traces: Sequence[Trace], step: float) -> Trace | None:

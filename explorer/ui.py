@@ -26,19 +26,15 @@ from explorer.cells import CELLS
 from explorer.checkpoint import recurrent_file
 from explorer.config import Limits, RunConfig
 from explorer.inits import INITS
-from explorer.pool import WorkerPool
+from explorer.jobs import Handle, JobLayer, Status
+from explorer.jobs.train import Snapshot
 from explorer.presets import PRESETS
-from explorer.runs import Snapshot
 from explorer.tasks import TASKS
 from explorer.trace import pack_traces
 from explorer.views import MAX_UNITS, views_for
 
 REFRESH_SECONDS = 0.2
 TRAIN_RUN_KEY = "train_run"
-STATUS_TEXT = {
-    "queued": "Queued", "starting": "Starting…", "training": "Training", "paused": "Paused",
-    "finished": "Finished", "stopped": "Stopped", "diverged": "Diverged", "error": "Could not train",
-}
 
 
 @dataclass(frozen=True)
@@ -131,9 +127,14 @@ def limits() -> Limits:
 
 
 @st.cache_resource(show_spinner="Starting the training workers…")
-def worker_pool() -> WorkerPool:
-    """One pool per server: every session's runs queue for its workers."""
-    return WorkerPool(limits())
+def jobs() -> JobLayer:
+    """One job layer per server: every page's background work, every session's, queues here."""
+    return JobLayer(limits())
+
+
+def submit(kind: str, spec) -> Handle:
+    """A handle on a job of this server's layer (see `explorer.jobs.registry` for the kinds)."""
+    return jobs().submit(kind, spec)
 
 
 @st.cache_resource(scope="session", on_release=lambda runs: [r.stop() for r in runs.values()])
@@ -255,7 +256,7 @@ def start_run(key: str, config: RunConfig, paused: bool = False):
         st.session_state[f"{key}_problems"] = problems
         return None
     st.session_state.pop(f"{key}_problems", None)
-    run = worker_pool().submit(config)
+    run = submit("train", config)
     if paused:
         run.pause()
     hold(key, run)
@@ -287,7 +288,7 @@ def resume_run(key: str) -> None:
 
 def step_run(key: str, config: RunConfig) -> None:
     run = st.session_state.get(key)
-    if run is None or run.snapshot().status in ("finished", "stopped", "diverged", "error"):
+    if run is None or run.snapshot().status.ended:
         run = start_run(key, config, paused=True)
     if run is not None:
         run.step()
@@ -304,10 +305,10 @@ def reset_run(key: str, prefix: str) -> None:
 # --- status --------------------------------------------------------------------------
 def status_line(snap: Snapshot) -> None:
     total = snap.config.steps
-    parts = [f"**{STATUS_TEXT.get(snap.status, snap.status)}**"]
-    if snap.status == "queued":
+    parts = [f"**{snap.status.text}**"]
+    if snap.status == Status.QUEUED:
         parts.append(f"{snap.queue_position} in the queue — the server trains "
-                     f"{limits().worker_count} runs at a time")
+                     f"{jobs().capacity()} runs at a time")
     parts.append(f"step {snap.step} of {total}")
     rate = steps_per_second(snap)
     if rate:
@@ -319,7 +320,7 @@ def status_line(snap: Snapshot) -> None:
     st.progress(min(snap.step / total, 1.0), text=" · ".join(parts))
     if snap.note:
         st.info(snap.note)
-    if snap.status == "error" and snap.error:
+    if snap.status == Status.ERROR and snap.error:
         st.error(snap.error)
 
 

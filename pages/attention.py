@@ -8,9 +8,9 @@ from explorer import ui
 from explorer.cells import CELLS
 from explorer.figures import attention as fig
 from explorer.figures import learning_curve
+from explorer.jobs import Status
+from explorer.jobs.seq2seq import DecodeSpec, curve_lengths
 from explorer.seq2seq import ATTENTIONS, SCHEDULES, TASKS, Seq2SeqConfig
-from explorer.seq2seq.decode import read
-from explorer.seq2seq.runs import bottleneck, curve_lengths, start_run
 from explorer.seq2seq.tasks import EOS, SPECIALS
 from explorer.trace import Trace
 from explorer.views import ViewOptions, views_for
@@ -73,7 +73,7 @@ st.caption(BUDGET)
 problems = config.validate()
 left, right, _ = st.columns([1, 1, 6])
 if left.button("Train", key="attention_train", type="primary", disabled=bool(problems)):
-    ui.hold(RUN_KEY, start_run(config))  # shared with anyone training the same settings
+    ui.hold(RUN_KEY, ui.submit("seq2seq", config))  # shared with anyone training the same settings
 if right.button("Stop", key="attention_stop") and RUN_KEY in ss:
     ss[RUN_KEY].stop()
 for problem in problems:
@@ -82,14 +82,20 @@ run = ss.get(RUN_KEY)
 running = run is not None and run.snapshot().active
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
-def decode(_model, run_id: str, step: int, task: str, source: str, width: int, max_steps: int):
-    """`read` once per model version (run, probe step), not on every refresh."""
-    return read(_model, TASKS[task], source, width, max_steps)
+def decode(snap, source: str, width: int, max_steps: int):
+    """`source` read by the weights of the run's latest probe, in a worker (a quick job: it never
+    waits behind training); the job layer keeps the answer, so a refresh asks again for free."""
+    try:
+        return ui.jobs().call("decode", DecodeSpec(snap.config, snap.model, source, width, max_steps))
+    except (TimeoutError, ValueError) as problem:
+        st.warning(f"Could not decode `{source}`: {problem}")
+        return None
 
 
 def show_reading(reading, target: str | None, key: str) -> None:
     """Heatmap, one step's weights and context, and greedy vs beam against the target."""
+    if reading is None:
+        return
     if reading.attention is None:
         st.info("No attention: every output step reads the same context vector, the encoder's final "
                 "states. Choose an attention kind to see where each step looks.")
@@ -145,10 +151,16 @@ def live_panel() -> None:
     if running and not snap.active:
         st.rerun()  # the run ended: redraw the page once, without the timer
     exact = f" · exact match {snap.evals[-1][1]:.1%}" if snap.evals else ""
+    queued = f" · {snap.queue_position} in the queue" if snap.status == Status.QUEUED else ""
     st.progress(min(snap.step / snap.config.steps, 1.0),
-                text=f"**{snap.status.capitalize()}** — step {snap.step} of {snap.config.steps}{exact}")
+                text=f"**{snap.status.text}** — step {snap.step} of {snap.config.steps}{exact}{queued}")
+    if snap.note:
+        st.info(snap.note)
     if snap.error:
         st.error(snap.error)
+    if snap.divergence is not None:
+        st.error(f"**Diverged at step {snap.divergence.step}.** {snap.divergence.explain()}",
+                 icon=":material/error:")
     run_task = TASKS[snap.config.task]
     if not snap.rows:
         return
@@ -174,9 +186,8 @@ def live_panel() -> None:
                            format_func=lambda i: f"{sources[i]} → {run_task.solve(sources[i])}",
                            persist_state="session")
     run_len = run_task.source_len(snap.config.seq_len) + 2
-    version = (snap.run_id, enc.step, run_task.name)
-    show_reading(decode(snap.model, *version, sources[example], beam_width, run_len),
-                 run_task.solve(sources[example]), "attention_probe")
+    show_reading(decode(snap, sources[example], beam_width, run_len), run_task.solve(sources[example]),
+                 "attention_probe")
     inside_views(enc, dec, example, run_task.target_vocab)
     st.subheader("Type your own input")
     text = st.text_input("Source", sources[0], key="attention_source", max_chars=200, persist_state="session")
@@ -184,8 +195,7 @@ def live_panel() -> None:
     for message in messages:
         st.warning(message)
     if not messages:
-        show_reading(decode(snap.model, *version, text, beam_width, run_len), run_task.solve(text),
-                     "attention_typed")
+        show_reading(decode(snap, text, beam_width, run_len), run_task.solve(text), "attention_typed")
 
 
 live_panel()
@@ -206,7 +216,8 @@ else:
     kind = attention if attention != "none" else DEFAULT.attention
     if st.button(f"Compute: none vs {kind}, lengths {lengths}", key="attention_curve_start",
                  disabled=bool(problems)):
-        ss[CURVE_KEY] = bottleneck(replace(config, seq_len=int(longest), attention=kind), lengths)
+        ui.hold(CURVE_KEY, ui.submit("curve", (replace(config, seq_len=int(longest), attention=kind),
+                                               tuple(lengths))))
 job = ss.get(CURVE_KEY)
 curving = job is not None and job.snapshot().active
 
@@ -219,7 +230,8 @@ def curve_panel() -> None:
     if curving and not curve.active:
         st.rerun()
     if curve.active:
-        st.progress(curve.progress, text=f"Training the pair behind the curve… {curve.progress:.0%}")
+        queued = f" ({curve.queue_position} in the queue)" if curve.status == Status.QUEUED else ""
+        st.progress(curve.progress, text=f"Training the pair behind the curve… {curve.progress:.0%}{queued}")
     if curve.error:
         st.error(curve.error)
     if curve.accuracy:

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from explorer import RunConfig, stepthrough, ui
-from explorer.examples import EXAMPLES, train_to_end
-from explorer.runs import Snapshot
+from explorer.examples import EXAMPLES
+from explorer.jobs.train import Snapshot
 from explorer.tasks import TASKS
 from explorer.trace import Trace
 from explorer.views import ViewOptions, tabs_for, views_for
@@ -13,9 +13,15 @@ P = "inside"
 ss = st.session_state
 
 
-@st.cache_resource(show_spinner="Training a small example…", max_entries=len(EXAMPLES))
 def example_run(config: RunConfig) -> Snapshot:
-    return train_to_end(config)  # shared by every session: the same config trains the same run
+    """The example trained to its end: a quick job (never queued behind training), shared by every
+    session and kept by the job layer's cache."""
+    with st.spinner("Training a small example…"):
+        try:
+            return ui.jobs().call("example", config, timeout=120)
+        except (TimeoutError, ValueError) as problem:
+            st.error(f"The example could not be trained: {problem}")
+            st.stop()
 
 
 def keep(key: str, options: list, default) -> None:
@@ -69,7 +75,7 @@ st.caption("Every hidden state, gate and number of the probe batch, step by step
 
 snap = ui.lab_snapshot()
 if snap is None or snap.trace is None:
-    status = "" if snap is None else ui.STATUS_TEXT.get(snap.status, snap.status).lower()
+    status = "" if snap is None else snap.status.text.lower()
     about = ("No run from the Train page yet: train one there, or a small example here (about a second)."
              if snap is None else f"The Train page's run is {status} and has recorded nothing yet. "
              "Meanwhile, a small example trains here in about a second.")
@@ -86,7 +92,7 @@ if snap is None or snap.trace is None:
         st.stop()
     snap = example_run(EXAMPLES[example])
 else:
-    st.caption(f"The Train page's run: {ui.STATUS_TEXT.get(snap.status, snap.status)}, step {snap.step}."
+    st.caption(f"The Train page's run: {snap.status.text}, step {snap.step}."
                + (" It is still training: press Refresh for its newest recording." if snap.live else ""))
     if snap.live:
         st.button("Refresh", key=f"{P}_refresh", icon=":material/refresh:")

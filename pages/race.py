@@ -32,11 +32,6 @@ def configs_or_problems(make, *args) -> tuple[list, list[str]]:
         return [], exc.problems
 
 
-def start(key: str, handle) -> None:
-    """Start and keep the new handle under `key` (the one it replaces stops)."""
-    ui.hold(key, handle.start())
-
-
 def stop(key: str) -> None:
     if (handle := st.session_state.get(key)) is not None:
         handle.stop()
@@ -49,11 +44,12 @@ def preset_steps() -> None:
 
 def start_race(configs) -> None:
     st.session_state.pop(CURSOR_KEY, None)  # the new race records other steps
-    start(RACE_KEY, compare.Race(configs, lambda cfg: ui.start_run(f"{P}_{cfg.cell}_run", cfg)))
+    ui.hold(RACE_KEY, ui.submit("race", tuple(configs)))  # one job: its cells step in lockstep
 
 
 def start_sweep(configs) -> None:
-    start(SWEEP_KEY, compare.Sweep(configs, ui.worker_pool().submit))
+    layer = ui.jobs()
+    ui.hold(SWEEP_KEY, compare.Sweep(configs, lambda cfg: layer.submit("train", cfg)).start())
 
 
 race_tab, sweep_tab = st.tabs(["Race", "Memory span sweep"])
@@ -88,10 +84,15 @@ with race_tab:
             st.info("Choose the cells and press **Start race**.")
             return
         snap = race.snapshot()
+        if snap.queue_position:
+            st.info(f"{snap.queue_position} in the queue — the server trains {ui.jobs().capacity()} runs "
+                    "at a time; this race starts when a worker is free.")
+        if snap.error:
+            st.error(snap.error)
         for cell, run in snap.runs.items():
             done = min(run.step / run.config.steps, 1.0)
-            st.progress(done, text=f"{TITLES[cell]}: {ui.STATUS_TEXT.get(run.status, run.status)} — "
-                                   f"step {run.step} of {run.config.steps}")
+            st.progress(done, text=f"{TITLES[cell]}: {run.status.text} — step {run.step} of "
+                                   f"{run.config.steps}")
         steps = sorted({t.step for run in snap.runs.values() for t in run.traces})
         if not snap.active and len(steps) > 1:
             if st.session_state.get(CURSOR_KEY, steps[-1]) not in steps:
@@ -151,8 +152,9 @@ with sweep_tab:
             return
         snap = sweep.snapshot()
         now = snap.current and f" · training {TITLES[snap.current.cell]} at T={snap.current.seq_len}"
+        queued = f" · {snap.queue_position} in the queue" if snap.queue_position else ""
         st.progress(snap.progress, text=f"**{snap.status.capitalize()}** — {len(snap.results)} of "
-                                        f"{len(snap.configs)} points{now or ''}")
+                                        f"{len(snap.configs)} points{now or ''}{queued}")
         if snap.error:
             st.error(snap.error)
         task = TASKS[snap.configs[0].task]

@@ -1,9 +1,8 @@
 """The Attention page, driven headlessly with Streamlit's AppTest, one behaviour per test.
 
 `run_every` fragments never fire in AppTest: a test that trains waits on the run handle in
-session state and reruns once. Finished runs are shared by config within the server
-process (`explorer.seq2seq.runs.start_run`), so tests that train the same small config
-pay for it once.
+session state and reruns once. Finished runs are shared by config by the server's job layer
+(`explorer.ui.jobs`), so tests that train the same small config pay for it once.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import pytest
 from plotly_charts import charts
 from streamlit.testing.v1 import AppTest
 
+from explorer.jobs.seq2seq import load_model
 from explorer.seq2seq import TASKS
 from explorer.seq2seq.decode import read
 from explorer.views import views_for
@@ -270,7 +270,7 @@ def test_beam_width_names_and_decodes_the_beam_row(app):
     assert tokens["layout"]["yaxis"]["ticktext"] == ["target", "greedy", "beam (width 5)"]
     snap, source = app.session_state[RUN_KEY].snapshot(), probe_sources(app)[0]
     task = TASKS["reverse"]
-    reading = read(snap.model, task, source, 5, task.source_len(5) + 2)
+    reading = read(load_model(snap.config, snap.model), task, source, 5, task.source_len(5) + 2)
     rows = tokens["data"][0]["text"]
     assert [t for t in rows[0] if t] == [*task.solve(source), "<eos>"]
     assert [t for t in rows[1] if t] == list(reading.greedy)

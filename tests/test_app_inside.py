@@ -16,7 +16,7 @@ from benchmarks.inside_views import synthetic_trace
 from explorer import trace_rnn
 from explorer.cells import CELLS
 from explorer.config import RunConfig
-from explorer.runs import Snapshot
+from explorer.jobs.train import Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWS = ("unrolled", "hidden", "gates", "gate_lines", "saturation", "trajectory")

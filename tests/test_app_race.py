@@ -14,8 +14,6 @@ import pytest
 from plotly_charts import charts, names, values
 from streamlit.testing.v1 import AppTest
 
-from explorer import compare
-
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "race.py")
 TIMEOUT = 30  # seconds for one script run; the first imports torch
 JOIN_TIMEOUT = 90  # a ceiling: these runs end in seconds, slower on a busy 2-core machine
@@ -82,7 +80,6 @@ def test_fewer_than_two_cells_cannot_race(page):
 
 def test_small_sweep_computes_every_point_against_the_baseline(page):
     """Two cells × two lengths: four cached runs, drawn against the task's baseline; a rerun is instant."""
-    compare.CACHE.clear()
     page.multiselect(key="race_sweep_cells").set_value(["rnn_tanh", "gru"])
     page.multiselect(key="race_sweep_lens").set_value([5, 10])
     page.select_slider(key="race_sweep_steps").set_value(50)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from explorer import compare
-from explorer.config import RunConfig
+from explorer.config import Limits, RunConfig
 from explorer.history import History
-from explorer.runs import Snapshot
+from explorer.jobs import JobLayer
+from explorer.jobs.status import Status
+from explorer.jobs.train import Snapshot
 from explorer.train import ConfigError, Progress
 
 BASE = RunConfig(task="adding", seq_len=8, hidden_size=8, batch_size=8, steps=20, probe_every=5, probe_size=2)
@@ -32,11 +33,19 @@ class FakeRun:
         self.stopped = True
 
     def join(self, timeout: float | None = None) -> bool:
-        return True
+        return not self.snapshot().active
 
     def snapshot(self) -> Snapshot:
         error = "boom" if self.status == "error" else None
-        return Snapshot(self.config, self.status, self.history, error=error)
+        status = Status.STOPPED if self.stopped else Status(self.status)
+        return Snapshot(self.config, status, self.history, error=error)
+
+
+@pytest.fixture(scope="module")
+def layer():
+    layer = JobLayer(Limits(workers=2))
+    yield layer
+    layer.shutdown()
 
 
 def test_race_configs_differ_only_in_the_cell():
@@ -61,9 +70,9 @@ def test_identity_init_cannot_race_a_gated_cell():
         compare.race_configs(replace(BASE, init="identity"), ["rnn_relu", "lstm"])
 
 
-def test_race_trains_every_cell_on_the_same_data():
-    """A real two-cell race in threads: both finish, and both probes saw the same sequences."""
-    race = compare.Race(compare.race_configs(BASE, ["rnn_tanh", "gru"])).start()
+def test_race_trains_every_cell_on_the_same_data(layer):
+    """A real two-cell race: both finish, and both probes saw the same sequences."""
+    race = layer.submit("race", tuple(compare.race_configs(BASE, ["rnn_tanh", "gru"])))
     assert race.join(60)
     snap = race.snapshot()
     assert not snap.active and snap.step == BASE.steps
@@ -72,14 +81,6 @@ def test_race_trains_every_cell_on_the_same_data():
     tanh, gru = (s.trace for s in snap.runs.values())
     np.testing.assert_array_equal(tanh.inputs, gru.inputs)
     assert compare.nearest_trace(snap.runs["gru"].traces, 11).step == 10
-
-
-def test_race_stops_every_run():
-    made = []
-    race = compare.Race(compare.race_configs(BASE, ["lstm", "gru"]),
-                        lambda cfg: made.append(FakeRun(cfg)) or made[-1]).start()
-    race.stop()
-    assert [r.stopped for r in made] == [True, True] and race.join(1)
 
 
 def test_score_averages_the_last_steps_and_marks_divergence():
@@ -91,71 +92,34 @@ def test_score_averages_the_last_steps_and_marks_divergence():
     assert math.isnan(diverged.metric) and diverged.status == "diverged"
 
 
-def test_cache_computes_a_point_once_for_concurrent_askers():
-    cache, calls, gate = compare.ResultCache(), [], threading.Event()
-    point = compare.SweepPoint(0.1, 0.1, "finished", 1.0)
-
-    def slow():
-        calls.append(1)
-        gate.wait(5)
-        return point
-
-    results = []
-    askers = [threading.Thread(target=lambda: results.append(cache.compute(BASE, slow))) for _ in range(3)]
-    for t in askers:
-        t.start()
-    gate.set()
-    for t in askers:
-        t.join(5)
-    assert results == [point] * 3 and len(calls) == 1
-    assert cache.compute(replace(BASE, seed=1), lambda: None) is None  # a stopped point is not kept
-    assert cache.get(replace(BASE, seed=1)) is None
-
-
-def test_cache_forgets_the_least_recently_used():
-    cache = compare.ResultCache(max_entries=2)
-    a, b, c = (replace(BASE, seed=s) for s in range(3))
-    for key in (a, b):
-        cache.compute(key, lambda: compare.SweepPoint(0, 0, "finished", 0))
-    cache.get(a)
-    cache.compute(c, lambda: compare.SweepPoint(0, 0, "finished", 0))
-    assert cache.get(b) is None and cache.get(a) is not None
-
-
-def test_sweep_computes_every_point_and_reuses_the_cache():
+def test_sweep_computes_every_point_one_after_another():
     configs = compare.sweep_configs(BASE, ["rnn_tanh", "gru"], [20, 10])
     assert [(c.cell, c.seq_len) for c in configs] == [("rnn_tanh", 10), ("rnn_tanh", 20), ("gru", 10),
                                                       ("gru", 20)]
-    cache, made = compare.ResultCache(), []
-    factory = lambda cfg: made.append(cfg) or FakeRun(cfg, metric=cfg.seq_len / 100)  # noqa: E731
-    sweep = compare.Sweep(configs, factory, cache).start()
+    made = []
+    submit = lambda cfg: made.append(cfg) or FakeRun(cfg, metric=cfg.seq_len / 100)  # noqa: E731
+    sweep = compare.Sweep(configs, submit).start()
     assert sweep.join(10)
     snap = sweep.snapshot()
-    assert snap.status == "finished" and snap.progress == 1.0 and len(made) == 4
+    assert snap.status == "finished" and snap.progress == 1.0 and made == configs  # one after another
     assert {(c.cell, c.seq_len): p.metric for c, p in snap.results.items()}[("gru", 20)] == pytest.approx(0.2)
-
-    again = compare.Sweep(configs[:2], factory, cache).start()
-    assert again.join(10) and again.snapshot().status == "finished" and len(made) == 4
 
 
 def test_sweep_reports_a_failed_run_instead_of_dying():
     sweep = compare.Sweep(compare.sweep_configs(BASE, ["gru"], [10]),
-                          lambda cfg: FakeRun(cfg, status="error"), compare.ResultCache()).start()
+                          lambda cfg: FakeRun(cfg, status="error")).start()
     assert sweep.join(10)
     snap = sweep.snapshot()
     assert snap.status == "error" and snap.error == "boom" and not snap.active
 
 
-def test_sweep_stops_between_points():
-    gate = threading.Event()
-
-    class Slow(FakeRun):
-        def join(self, timeout=None):
-            return gate.wait(timeout)
-
-    sweep = compare.Sweep(compare.sweep_configs(BASE, ["gru"], [10, 20]), Slow, compare.ResultCache()).start()
+def test_sweep_stops_its_point_and_goes_no_further():
+    made = []
+    submit = lambda cfg: made.append(FakeRun(cfg, status="training")) or made[-1]  # noqa: E731
+    sweep = compare.Sweep(compare.sweep_configs(BASE, ["gru"], [10, 20]), submit).start()
+    assert not sweep.join(0.1)  # the first point is still training
     sweep.stop()
-    assert sweep.join(5)
+    assert sweep.join(5) and made[0].stopped and len(made) == 1
     assert sweep.snapshot().status == "stopped" and not sweep.snapshot().results
 
 
@@ -167,9 +131,12 @@ def test_sweep_configs_refuse_too_many_or_invalid_points():
     assert info.value.problems[0].startswith("GRU, T=2: Sequence length")
 
 
-def test_a_real_sweep_trains_its_points_in_the_background():
-    sweep = compare.Sweep(compare.sweep_configs(BASE, ["rnn_tanh"], [5, 8]), cache=compare.ResultCache())
+def test_a_real_sweep_trains_its_points_as_jobs_and_reuses_finished_ones(layer):
+    configs = compare.sweep_configs(BASE, ["rnn_tanh"], [5, 8])
+    sweep = compare.Sweep(configs, lambda cfg: layer.submit("train", cfg))
     assert sweep.start().join(60)
     snap = sweep.snapshot()
     assert snap.status == "finished" and len(snap.results) == 2
     assert all(0 < p.metric < 1 and p.seconds > 0 for p in snap.results.values())
+    again = compare.Sweep(configs, lambda cfg: layer.submit("train", cfg)).start()
+    assert again.snapshot().status == "finished" and again.snapshot().results == snap.results  # no training

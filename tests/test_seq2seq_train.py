@@ -1,9 +1,8 @@
-"""Training an encoder-decoder: configs, teacher forcing and its schedules, runs in the background."""
+"""Training an encoder-decoder: configs, teacher forcing and its schedules (its jobs: test_jobs.py)."""
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -12,7 +11,6 @@ import pytest
 from explorer.cells import CELLS
 from explorer.seq2seq import ATTENTIONS, SCHEDULES, TASKS, Seq2SeqConfig, Seq2SeqTrainer
 from explorer.seq2seq.record import record_probe
-from explorer.seq2seq.runs import Seq2SeqRun, bottleneck, curve_lengths, start_run
 
 TINY = Seq2SeqConfig(seq_len=5, hidden_size=16, embedding_size=8, batch_size=32, steps=40, eval_every=20,
                      eval_size=32, probe_size=3)
@@ -90,89 +88,3 @@ def test_same_seed_same_run():
     assert [r["loss"] for r in losses(replace(TINY, steps=5))] == \
         [r["loss"] for r in losses(replace(TINY, steps=5))]
     assert losses(replace(TINY, steps=5))[-1]["loss"] != losses(replace(TINY, steps=5, seed=1))[-1]["loss"]
-
-
-def test_run_in_background_publishes_snapshots_and_is_shared_when_finished():
-    config = replace(TINY, seed=11)
-    run = start_run(config)
-    assert run.join(60)
-    snap = run.snapshot()
-    assert (snap.status, snap.step) == ("finished", 40)
-    assert [s for s, _ in snap.evals] == [0, 20, 40]
-    assert snap.encoder.step == snap.decoder.step == 40 and snap.model is not None
-    assert start_run(config).run is run.run  # the same config again: the finished run, no new training
-
-
-def test_stop_ends_a_long_run():
-    run = Seq2SeqRun(replace(TINY, steps=20_000, seed=12)).start()
-    run.stop()
-    assert run.join(30)
-    assert run.snapshot().status == "stopped" and run.snapshot().step < 20_000
-
-
-def test_bottleneck_job_measures_both_kinds_at_every_length():
-    lengths = curve_lengths(1, 4)
-    job = bottleneck(replace(TINY, seq_len=4, steps=5), lengths)
-    assert job.join(60)
-    curve = job.snapshot()
-    assert curve.status == "finished" and curve.progress == 1.0
-    assert list(curve.accuracy) == ["none", "additive"]
-    assert all(len(v) == len(lengths) for v in curve.accuracy.values())
-    assert bottleneck(replace(TINY, seq_len=4, steps=5), lengths) is job  # cached by config
-
-
-def test_identical_runs_share_one_computation_and_stop_only_when_all_have():
-    from explorer.seq2seq import runs
-
-    config = replace(TINY, steps=20_000, seed=77)  # long: still training while we look
-    first = runs.start_run(config)
-    second = runs.start_run(config)
-    assert second.run is first.run
-    first.stop()  # one session stops (twice, even): the other still follows the run
-    first.stop()
-    time.sleep(0.3)  # there is no event for "did not stop"; a short wait shows it kept going
-    assert first.snapshot().active
-    second.stop()
-    assert first.join(30) and first.snapshot().status == "stopped"
-    again = runs.start_run(config)
-    assert again.run is not first.run  # a stopped run is not handed out again
-    again.stop()
-    assert again.join(30)
-
-
-def test_train_pressed_again_with_the_same_settings_trains_anew():
-    """The session stops its run and at once starts the same config: the new handle must not join
-    the run that is stopping (it would end "stopped" with it); it gets a run that trains."""
-    from explorer.seq2seq import runs
-
-    config = replace(TINY, steps=20_000, seed=78)
-    first = runs.start_run(config)
-    first.stop()
-    again = runs.start_run(config)
-    assert again.run is not first.run
-    assert first.join(30) and first.snapshot().status == "stopped"
-    assert again.snapshot().active
-    again.stop()
-    assert again.join(30)
-
-
-def test_runs_beyond_the_slots_queue_until_one_frees(monkeypatch):
-    import threading
-
-    from explorer.seq2seq import runs
-
-    monkeypatch.setattr(runs, "SLOTS", threading.BoundedSemaphore(1))
-    busy = runs.start_run(replace(TINY, steps=20_000, seed=78))
-    waiting = runs.start_run(replace(TINY, steps=20_000, seed=79))
-    deadline = time.monotonic() + 30
-    while busy.snapshot().status != "training":
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    assert waiting.snapshot().status == "queued"
-    busy.stop()
-    while waiting.snapshot().status in ("queued", "starting"):
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    assert waiting.snapshot().status == "training"
-    waiting.stop()
-    assert busy.join(30) and waiting.join(30)
