@@ -1,6 +1,8 @@
 """The one run layer: queueing, sharing, caching, each session's own controls, and every kind.
 
 One layer (two training workers and a quick one) serves the module, as one serves a server.
+These are the contract of a backend too: a backend for several machines joins `BACKENDS` and
+must pass the same tests.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from explorer.checkpoint import recurrent_file
 from explorer.compare import race_configs
 from explorer.config import Limits, RunConfig
 from explorer.jobs import JobLayer, JobLayerClosed, Status
+from explorer.jobs.processes import ProcessBackend
 from explorer.jobs.seq2seq import DecodeSpec, curve_lengths
 from explorer.seq2seq import Seq2SeqConfig
 
@@ -25,9 +28,12 @@ TINY = Seq2SeqConfig(seq_len=5, hidden_size=16, embedding_size=8, batch_size=32,
 WAIT = 60.0  # seconds, a ceiling on a shared 2-core machine
 
 
-@pytest.fixture(scope="module")
-def layer():
-    layer = JobLayer(Limits(workers=2, max_seconds=60))
+BACKENDS = {"processes": ProcessBackend}  # name -> Backend factory (limits, sink)
+
+
+@pytest.fixture(scope="module", params=list(BACKENDS))
+def layer(request):
+    layer = JobLayer(Limits(workers=2, max_seconds=60), BACKENDS[request.param])
     yield layer
     layer.shutdown()
 
