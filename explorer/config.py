@@ -3,13 +3,16 @@
 Primitive fields only, so a config is a cache key and a URL. Vary it with
 `dataclasses.replace`; check it with `validate()`, which returns messages a
 person understands (empty when all is well). `to_query` / `from_query` give the
-share-link form.
+share-link form. `Limits` bounds every run on a server; each has an accepted range
+(`LIMIT_RANGES`) and can be set with an environment variable, read once at start-up.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, fields, replace
 from typing import Any
@@ -20,6 +23,7 @@ from explorer.tasks import TASKS
 
 OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
+NAME = re.compile(r"[a-z0-9_]{1,32}")  # what a URL may give a text field: a registry key
 
 
 @dataclass(frozen=True)
@@ -53,20 +57,24 @@ class RunConfig:
 
     def validate(self, limits: Limits | None = None) -> list[str]:
         """Human-readable problems with this config; empty when it can run."""
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a Limits or None (got a {type(limits).__name__}).")
         limits = limits or Limits()
-        problems: list[str] = []
+        problems = type_problems(self)
+        if problems:  # the checks below compare numbers: they need the right types
+            return problems
         if self.cell not in CELLS:
-            problems.append(f"Unknown cell '{self.cell}'. Choose one of: {', '.join(CELLS)}.")
+            problems.append(f"Unknown cell {_brief(self.cell)}. Choose one of: {', '.join(CELLS)}.")
         if self.task not in TASKS:
-            problems.append(f"Unknown task '{self.task}'. Choose one of: {', '.join(TASKS)}.")
+            problems.append(f"Unknown task {_brief(self.task)}. Choose one of: {', '.join(TASKS)}.")
         if self.init not in INITS:
-            problems.append(f"Unknown initialization '{self.init}'. Choose one of: {', '.join(INITS)}.")
+            problems.append(f"Unknown initialization {_brief(self.init)}. Choose one of: {', '.join(INITS)}.")
         elif self.cell in CELLS and not INITS[self.init].applies_to(self.cell):
             problems.append(f"Initialization '{self.init}' applies only to vanilla RNNs.")
         if self.optimizer not in OPTIMIZERS:
-            problems.append(f"Unknown optimizer '{self.optimizer}'. Choose adam or sgd.")
+            problems.append(f"Unknown optimizer {_brief(self.optimizer)}. Choose adam or sgd.")
         if self.device not in DEVICES:
-            problems.append(f"Unknown device '{self.device}'. Choose auto, cpu or cuda.")
+            problems.append(f"Unknown device {_brief(self.device)}. Choose auto, cpu or cuda.")
         if self.task in TASKS:
             task = TASKS[self.task]
             lo, hi = task.min_seq_len, min(task.max_seq_len, limits.max_seq_len)
@@ -108,23 +116,29 @@ class RunConfig:
 
     @classmethod
     def from_query(cls, params: Mapping[str, Any]) -> tuple[RunConfig, list[str]]:
-        """Parse query parameters; bad or unknown values fall back to defaults, with notices."""
+        """Parse query parameters; a bad value falls back, with a notice saying which, why and
+        what is used instead. Unknown keys are other pages' and are left alone."""
         values: dict[str, Any] = {}
         notices: list[str] = []
         types = {f.name: f for f in fields(cls)}
         for key, raw in params.items():
             if key not in types:
                 continue  # other pages' parameters share the URL
-            raw = raw[-1] if isinstance(raw, (list, tuple)) else raw
+            raw = raw[-1] if isinstance(raw, (list, tuple)) and raw else raw
             try:
                 values[key] = _parse(types[key].default, str(raw))
             except ValueError:
-                notices.append(f"Ignored '{key}={raw}': not a valid value.")
-        config = cls(**values)
-        if config.validate():
-            notices += [f"Ignored an invalid setting: {p}" for p in config.validate()]
-            config = _drop_invalid(config)
-        return config, notices
+                notices.append(f"Ignored {key}={_shown(raw)}: {_expected(key)}.")
+        config, dropped = _drop_invalid(cls(**values))
+        return config, notices + dropped
+
+
+class LimitsError(ValueError):
+    """Limits a server cannot run with; `problems` name each setting, its value and the range."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -132,7 +146,8 @@ class Limits:
     """Per-run bounds that keep one person's run from freezing a shared server.
 
     Each can be set for a server with an environment variable EXPLORER_<NAME>,
-    e.g. EXPLORER_MAX_STEPS=5000 or EXPLORER_WORKERS=4.
+    e.g. EXPLORER_MAX_STEPS=5000 or EXPLORER_WORKERS=4, within `LIMIT_RANGES`;
+    a value outside it raises `LimitsError` (the server does not run without a limit).
     """
 
     max_steps: int = 20_000
@@ -145,19 +160,114 @@ class Limits:
     workers: int = 0  # training processes at once; 0 means one per CPU core
     cached_runs: int = 64  # finished runs kept for instant replay
 
+    def __post_init__(self):
+        problems = [_limit_problem(f.name, getattr(self, f.name), f"{f.name}={_brief(getattr(self, f.name))}")
+                    for f in fields(self)]
+        problems = [p for p in problems if p]
+        if problems:
+            raise LimitsError(problems)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """The limits set by EXPLORER_<NAME> variables (defaults for the rest); `LimitsError`
+        naming every variable whose value is not a number in its range."""
         environ = os.environ if environ is None else environ
-        values = {}
+        values, problems = {}, []
         for f in fields(cls):
-            raw = environ.get(f"EXPLORER_{f.name.upper()}")
-            if raw is not None:
-                values[f.name] = type(f.default)(raw)
+            variable = env_variable(f.name)
+            raw = environ.get(variable)
+            if raw is None:
+                continue
+            try:
+                values[f.name] = _number(f.type, raw)
+            except ValueError:
+                values[f.name] = None  # not a number at all: said as such below
+            problem = _limit_problem(f.name, values[f.name], f"{variable}={_shown(raw)}")
+            if problem:
+                problems.append(problem)
+        if problems:
+            raise LimitsError(problems)
         return cls(**values)
 
     @property
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+
+
+# the range each limit accepts: a server may tighten or loosen them, never switch them off
+LIMIT_RANGES: dict[str, tuple[float, float]] = {
+    "max_steps": (1, 1_000_000),
+    "max_hidden_size": (1, 4096),
+    "max_batch_size": (1, 65_536),
+    "max_seq_len": (1, 100_000),
+    "max_tokens_per_batch": (1, 10_000_000),
+    "max_parameters": (1, 100_000_000),
+    "max_seconds": (0.1, 604_800.0),  # up to a week
+    "workers": (0, 256),
+    "cached_runs": (0, 10_000),
+}
+
+
+def env_variable(name: str) -> str:
+    return f"EXPLORER_{name.upper()}"
+
+
+def _limit_problem(name: str, value: Any, said: str) -> str:
+    """'' when `value` is a number of the right kind in the limit's range, else what is wrong."""
+    lo, hi = LIMIT_RANGES[name]
+    whole = isinstance(lo, int)
+    accepted = f"a whole number from {lo:,} to {hi:,}" if whole else f"a number from {lo:,g} to {hi:,g}"
+    if whole:
+        right_kind = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    else:
+        right_kind = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if right_kind and lo <= value <= hi:
+        return ""
+    return f"{said} is not accepted: {name} must be {accepted}."
+
+
+def _number(kind: str, raw: str) -> float:
+    """An environment variable's text as the limit's type; ValueError for anything else."""
+    raw = raw.strip()
+    if len(raw) > 32:
+        raise ValueError(raw)
+    return int(raw) if kind == "int" else float(raw)
+
+
+# what each field's type must be, said for a person; keyed by the annotation's text
+_TYPES: dict[str, tuple[str, Any]] = {
+    "int": ("a whole number", lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)),
+    "float": ("a number", lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)),
+    "float | None": ("a number or None",
+                     lambda v: v is None or (isinstance(v, numbers.Real) and not isinstance(v, bool))),
+    "bool": ("True or False", lambda v: isinstance(v, bool)),
+    "str": ("a name (text)", lambda v: isinstance(v, str)),
+}
+
+
+def type_problems(config: Any) -> list[str]:
+    """For a config dataclass: each field whose value is not of its declared type, said plainly."""
+    problems = []
+    for f in fields(config):
+        what, ok = _TYPES[str(f.type)]
+        value = getattr(config, f.name)
+        if not ok(value):
+            problems.append(f"{f.name} must be {what} (got {_brief(value)} of type {type(value).__name__}).")
+    return problems
+
+
+def _brief(value: Any) -> str:
+    """A value as a message may quote it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _shown(raw: Any) -> str:
+    """Untrusted text (a URL's, an environment's) as a message may quote it: short, and only
+    letters, digits and a little punctuation, so it cannot become markup on a page."""
+    text = str(raw)
+    text = text if len(text) <= 32 else text[:31] + "…"
+    return "'" + re.sub(r"[^\w .+\-…]", "?", text, flags=re.ASCII) + "'"
 
 
 def _label(name: str) -> str:
@@ -190,18 +300,53 @@ def _parse(default: Any, raw: str) -> Any:
         if not math.isfinite(value):
             raise ValueError(raw)
         return value
-    if len(raw) > 64:
+    if not NAME.fullmatch(raw):
         raise ValueError(raw)
     return raw
 
 
-def _drop_invalid(config: RunConfig) -> RunConfig:
-    """Reset, one field at a time, whatever makes the config invalid."""
-    default = RunConfig()
-    for f in fields(RunConfig):
-        if not config.validate():
+_CHOICES = {"cell": CELLS, "task": TASKS, "init": INITS, "optimizer": OPTIMIZERS, "device": DEVICES}
+
+
+def _expected(name: str) -> str:
+    """What a URL value for this field must look like."""
+    if name in _CHOICES:
+        return f"not one of {', '.join(_CHOICES[name])}"
+    default = getattr(RunConfig(), name)
+    if isinstance(default, bool):
+        return "not 1 or 0"
+    if isinstance(default, int):
+        return "not a whole number"
+    return "not a finite number" + (" or none" if default is None else "")
+
+
+# the order fields are reset in: the ones others depend on (task, cell) last, so that
+# ?task=sentiment&seq_len=5 resets the length, not the task
+_RESET_ORDER = [f.name for f in fields(RunConfig) if f.name not in ("task", "cell")] + ["task", "cell"]
+
+
+def _drop_invalid(config: RunConfig) -> tuple[RunConfig, list[str]]:
+    """Reset, one field at a time, whatever makes the config invalid; a notice for each field
+    reset, with the problems it caused and the value used instead."""
+    problems, notices = config.validate(), []
+    for name in _RESET_ORDER:
+        if not problems:
             break
-        candidate = replace(config, **{f.name: getattr(default, f.name)})
-        if len(candidate.validate()) < len(config.validate()):
-            config = candidate
-    return config if not config.validate() else default
+        fallback = _fallback(config, name)
+        candidate = replace(config, **{name: fallback})
+        remaining = candidate.validate()
+        if len(remaining) < len(problems):
+            fixed = " ".join(p for p in problems if p not in remaining)
+            notices.append(f"Ignored {name}={_format(getattr(config, name))}: {fixed} "
+                           f"Using {_format(fallback)} instead.")
+            config, problems = candidate, remaining
+    if problems:
+        return RunConfig(), [f"Ignored the link's settings: {' '.join(problems)} Using the defaults."]
+    return config, notices
+
+
+def _fallback(config: RunConfig, name: str) -> Any:
+    """The value a bad field falls back to: the task's own default length, else the default."""
+    if name == "seq_len" and config.task in TASKS:
+        return TASKS[config.task].default_seq_len
+    return getattr(RunConfig(), name)
