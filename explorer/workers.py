@@ -101,7 +101,7 @@ def run_job(job_id: int, config, limits, inbox, outbox) -> None:
         "status": status or trainer.status,
         "divergence": trainer.divergence,
         "model": model_file(trainer.model, config),
-        "note": note,
+        "note": note or trainer.end_note(),
     }))
 
 

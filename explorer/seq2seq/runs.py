@@ -114,7 +114,8 @@ class Seq2SeqRun(Background):
                 if trainer.eval_due():
                     self._probe(trainer)
             with self._lock:
-                self._snapshot.status = "finished" if trainer.done else "stopped"
+                self._snapshot.status = trainer.status if trainer.done else "stopped"  # or "diverged"
+                self._snapshot.error = trainer.divergence and trainer.divergence.explain()
             if trainer.done:
                 _remember(_FINISHED, self._snapshot.config, self)
         except Exception:  # a worker must report, never die silently
