@@ -99,7 +99,7 @@ class RunConfig:
         if self.forget_bias is not None and not (
             math.isfinite(self.forget_bias) and -10 <= self.forget_bias <= 10
         ):
-            problems.append("Forget-gate bias must be between -10 and 10.")
+            problems.append(f"Forget-gate bias must be between -10 and 10 (got {self.forget_bias:g}).")
         if self.task in TASKS and self.seq_len * self.batch_size > limits.max_tokens_per_batch:
             problems.append(
                 f"Sequence length × batch size is {self.seq_len * self.batch_size:,}; "
@@ -235,11 +235,21 @@ def _number(kind: str, raw: str) -> float:
 
 
 # what each field's type must be, said for a person; keyed by the annotation's text
+def _real(value: Any) -> bool:
+    """A number a float can hold (10**400 is an int, but no learning rate)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
 _TYPES: dict[str, tuple[str, Any]] = {
     "int": ("a whole number", lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)),
-    "float": ("a number", lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)),
-    "float | None": ("a number or None",
-                     lambda v: v is None or (isinstance(v, numbers.Real) and not isinstance(v, bool))),
+    "float": ("a number", _real),
+    "float | None": ("a number or None", lambda v: v is None or _real(v)),
     "bool": ("True or False", lambda v: isinstance(v, bool)),
     "str": ("a name (text)", lambda v: isinstance(v, str)),
 }
