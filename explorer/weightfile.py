@@ -204,6 +204,14 @@ def _safetensors_index(data: bytes) -> tuple[dict[str, Entry], dict[str, memoryv
 UNREADABLE = "This looks like a safetensors file, but it could not be read:"
 
 
+class _Forbidden(Exception):
+    """The pickle names a global that a state_dict does not use."""
+
+
+class _Damaged(Exception):
+    """A tensor or storage record in the pickle that is not one; the text says which."""
+
+
 class _Dtype(str):
     """A torch dtype named in a pickle, kept as its name."""
 
@@ -230,7 +238,7 @@ def _tensor_v3(storage, offset, shape, strides, requires_grad, hooks, dtype, *_)
 def _entry(storage, offset, shape, strides, dtype: str) -> Entry:
     if not (isinstance(storage, _Storage) and isinstance(shape, tuple) and isinstance(strides, tuple)
             and len(shape) == len(strides) <= 8 and _small(offset, *shape, *strides)):
-        raise pickle.UnpicklingError("a tensor that is not one")
+        raise _Damaged("a tensor record whose offset, shape or strides are not small whole numbers")
     return Entry(dtype, tuple(shape), tuple(strides), offset, storage.key,
                  storage.count * _itemsize(storage.dtype) // _itemsize(dtype))
 
@@ -245,7 +253,7 @@ def _small(*values) -> bool:
 
 def _layout(name):
     if not (isinstance(name, str) and len(name) < 40):
-        raise pickle.UnpicklingError("a layout that is not one")
+        raise _Damaged("a layout that is not one")
     return name
 
 
@@ -270,12 +278,12 @@ class _IndexUnpickler(pickle._Unpickler):
             return _StorageClass(STORAGES.get(name.removesuffix("Storage"), name))
         if module == "torch" and name in DTYPES:
             return _Dtype(str(DTYPES[name]).removeprefix("torch."))
-        raise pickle.UnpicklingError(f"{module}.{name}")
+        raise _Forbidden(f"{module}.{name}"[:60])
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"
                 and isinstance(pid[1], _StorageClass) and isinstance(pid[2], str) and type(pid[4]) is int):
-            raise pickle.UnpicklingError("a reference that is not a storage")
+            raise _Damaged("a reference that is not a storage")
         return _Storage(pid[2], str(pid[1]), pid[4])
 
 
@@ -291,10 +299,12 @@ def _torch_index(data: bytes) -> tuple[dict[str, Entry], dict[str, memoryview]]:
                           "safetensors instead.")
     try:
         obj = _IndexUnpickler(io.BytesIO(_member(archive, pickles[0].filename))).load()
-    except pickle.UnpicklingError as refused:
+    except _Forbidden as refused:
         raise UploadError("The file holds Python objects, not just tensors (a whole model saved with "
-                          f"torch.save(model)? It names {str(refused)[:60]}). Only plain weights are opened: "
+                          f"torch.save(model)? It names {refused}). Only plain weights are opened: "
                           "save rnn.state_dict().") from None
+    except _Damaged as damage:
+        raise UploadError(f"{NOT_TORCH} its data.pkl holds {damage}.") from None
     except Exception as exc:  # noqa: BLE001 - any malformed pickle, from a bounded record
         raise UploadError(f"{NOT_TORCH} its data.pkl is damaged ({type(exc).__name__}). Was it cut short?"
                           ) from None
