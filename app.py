@@ -12,7 +12,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import streamlit as st  # noqa: E402
 
 from explorer import ui  # noqa: E402  (imports torch now, not on the first page view)
-from explorer.config import LimitsError  # noqa: E402
+from explorer.limits import LimitsError  # noqa: E402
 
 st.set_page_config(page_title="RNN Explorer", page_icon=":material/autorenew:", layout="wide")
 try:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from explorer.config import Limits, LimitsError, RunConfig, env_variable
+from explorer.config import RunConfig
 from explorer.history import History
+from explorer.limits import Limits, LimitsError, env_variable
 from explorer.train import ConfigError, Trainer
 
 

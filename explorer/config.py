@@ -3,22 +3,21 @@
 Primitive fields only, so a config is a cache key and a URL. Vary it with
 `dataclasses.replace`; check it with `validate()`, which returns messages a
 person understands (empty when all is well). `to_query` / `from_query` give the
-share-link form. `Limits` bounds every run on a server; each has an accepted range
-(`LIMIT_RANGES`) and can be set with an environment variable, read once at start-up.
+share-link form. `Limits` (explorer/limits.py) bounds every run on a server.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, fields, replace
 from typing import Any
 
 from explorer.cells import CELLS
+from explorer.checks import brief, shown, type_problems
 from explorer.inits import INITS
+from explorer.limits import Limits as Limits  # where most callers look for it
 from explorer.tasks import TASKS
 
 OPTIMIZERS = ("adam", "sgd")
@@ -64,17 +63,17 @@ class RunConfig:
         if problems:  # the checks below compare numbers: they need the right types
             return problems
         if self.cell not in CELLS:
-            problems.append(f"Unknown cell {_brief(self.cell)}. Choose one of: {', '.join(CELLS)}.")
+            problems.append(f"Unknown cell {brief(self.cell)}. Choose one of: {', '.join(CELLS)}.")
         if self.task not in TASKS:
-            problems.append(f"Unknown task {_brief(self.task)}. Choose one of: {', '.join(TASKS)}.")
+            problems.append(f"Unknown task {brief(self.task)}. Choose one of: {', '.join(TASKS)}.")
         if self.init not in INITS:
-            problems.append(f"Unknown initialization {_brief(self.init)}. Choose one of: {', '.join(INITS)}.")
+            problems.append(f"Unknown initialization {brief(self.init)}. Choose one of: {', '.join(INITS)}.")
         elif self.cell in CELLS and not INITS[self.init].applies_to(self.cell):
             problems.append(f"Initialization '{self.init}' applies only to vanilla RNNs.")
         if self.optimizer not in OPTIMIZERS:
-            problems.append(f"Unknown optimizer {_brief(self.optimizer)}. Choose adam or sgd.")
+            problems.append(f"Unknown optimizer {brief(self.optimizer)}. Choose adam or sgd.")
         if self.device not in DEVICES:
-            problems.append(f"Unknown device {_brief(self.device)}. Choose auto, cpu or cuda.")
+            problems.append(f"Unknown device {brief(self.device)}. Choose auto, cpu or cuda.")
         if self.task in TASKS:
             task = TASKS[self.task]
             lo, hi = task.min_seq_len, min(task.max_seq_len, limits.max_seq_len)
@@ -128,156 +127,9 @@ class RunConfig:
             try:
                 values[key] = _parse(types[key].default, str(raw))
             except ValueError:
-                notices.append(f"Ignored {key}={_shown(raw)}: {_expected(key)}.")
+                notices.append(f"Ignored {key}={shown(raw)}: {_expected(key)}.")
         config, dropped = _drop_invalid(cls(**values))
         return config, notices + dropped
-
-
-class LimitsError(ValueError):
-    """Limits a server cannot run with; `problems` name each setting, its value and the range."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(" ".join(problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-run bounds that keep one person's run from freezing a shared server.
-
-    Each can be set for a server with an environment variable EXPLORER_<NAME>,
-    e.g. EXPLORER_MAX_STEPS=5000 or EXPLORER_WORKERS=4, within `LIMIT_RANGES`;
-    a value outside it raises `LimitsError` (the server does not run without a limit).
-    """
-
-    max_steps: int = 20_000
-    max_hidden_size: int = 512
-    max_batch_size: int = 512
-    max_seq_len: int = 1000
-    max_tokens_per_batch: int = 65_536  # seq_len × batch_size
-    max_parameters: int = 2_000_000
-    max_seconds: float = 600.0  # wall time of one run, pauses included
-    workers: int = 0  # training processes at once; 0 means one per CPU core
-    cached_runs: int = 64  # finished runs kept for instant replay
-
-    def __post_init__(self):
-        problems = [_limit_problem(f.name, getattr(self, f.name), f"{f.name}={_brief(getattr(self, f.name))}")
-                    for f in fields(self)]
-        problems = [p for p in problems if p]
-        if problems:
-            raise LimitsError(problems)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
-        """The limits set by EXPLORER_<NAME> variables (defaults for the rest); `LimitsError`
-        naming every variable whose value is not a number in its range."""
-        environ = os.environ if environ is None else environ
-        values, problems = {}, []
-        for f in fields(cls):
-            variable = env_variable(f.name)
-            raw = environ.get(variable)
-            if raw is None:
-                continue
-            try:
-                values[f.name] = _number(f.type, raw)
-            except ValueError:
-                values[f.name] = None  # not a number at all: said as such below
-            problem = _limit_problem(f.name, values[f.name], f"{variable}={_shown(raw)}")
-            if problem:
-                problems.append(problem)
-        if problems:
-            raise LimitsError(problems)
-        return cls(**values)
-
-    @property
-    def worker_count(self) -> int:
-        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
-
-
-# the range each limit accepts: a server may tighten or loosen them, never switch them off
-LIMIT_RANGES: dict[str, tuple[float, float]] = {
-    "max_steps": (1, 1_000_000),
-    "max_hidden_size": (1, 4096),
-    "max_batch_size": (1, 65_536),
-    "max_seq_len": (1, 100_000),
-    "max_tokens_per_batch": (1, 10_000_000),
-    "max_parameters": (1, 100_000_000),
-    "max_seconds": (0.1, 604_800.0),  # up to a week
-    "workers": (0, 256),
-    "cached_runs": (0, 10_000),
-}
-
-
-def env_variable(name: str) -> str:
-    return f"EXPLORER_{name.upper()}"
-
-
-def _limit_problem(name: str, value: Any, said: str) -> str:
-    """'' when `value` is a number of the right kind in the limit's range, else what is wrong."""
-    lo, hi = LIMIT_RANGES[name]
-    whole = isinstance(lo, int)
-    accepted = f"a whole number from {lo:,} to {hi:,}" if whole else f"a number from {lo:,g} to {hi:,g}"
-    if whole:
-        right_kind = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    else:
-        right_kind = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if right_kind and lo <= value <= hi:
-        return ""
-    return f"{said} is not accepted: {name} must be {accepted}."
-
-
-def _number(kind: str, raw: str) -> float:
-    """An environment variable's text as the limit's type; ValueError for anything else."""
-    raw = raw.strip()
-    if len(raw) > 32:
-        raise ValueError(raw)
-    return int(raw) if kind == "int" else float(raw)
-
-
-# what each field's type must be, said for a person; keyed by the annotation's text
-def _real(value: Any) -> bool:
-    """A number a float can hold (10**400 is an int, but no learning rate)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return False
-    try:
-        float(value)
-    except OverflowError:
-        return False
-    return True
-
-
-_TYPES: dict[str, tuple[str, Any]] = {
-    "int": ("a whole number", lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)),
-    "float": ("a number", _real),
-    "float | None": ("a number or None", lambda v: v is None or _real(v)),
-    "bool": ("True or False", lambda v: isinstance(v, bool)),
-    "str": ("a name (text)", lambda v: isinstance(v, str)),
-}
-
-
-def type_problems(config: Any) -> list[str]:
-    """For a config dataclass: each field whose value is not of its declared type, said plainly."""
-    problems = []
-    for f in fields(config):
-        what, ok = _TYPES[str(f.type)]
-        value = getattr(config, f.name)
-        if not ok(value):
-            problems.append(f"{f.name} must be {what} (got {_brief(value)} of type {type(value).__name__}).")
-    return problems
-
-
-def _brief(value: Any) -> str:
-    """A value as a message may quote it: its repr, cut short."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
-def _shown(raw: Any) -> str:
-    """Untrusted text (a URL's, an environment's) as a message may quote it: short, and only
-    letters, digits and a little punctuation, so it cannot become markup on a page."""
-    text = str(raw)
-    text = text if len(text) <= 32 else text[:31] + "…"
-    return "'" + re.sub(r"[^\w .+\-…]", "?", text, flags=re.ASCII) + "'"
 
 
 def _label(name: str) -> str:

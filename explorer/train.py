@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from explorer.checks import Problems
 from explorer.config import Limits, RunConfig
 from explorer.models import SequenceModel
 from explorer.objectives import OBJECTIVES
@@ -39,12 +40,8 @@ OPTIMIZERS = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(Problems):
     """A config that cannot run; `problems` are messages for a person."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

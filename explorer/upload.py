@@ -24,8 +24,18 @@ from torch import nn
 
 from explorer.cells import CELLS
 from explorer.textfile import UploadError
-from explorer.weightfile import KEY, MAX_LAYERS, Entry, check_entry, read_weights, recurrent
-from explorer.weightfile import MAX_BYTES as MAX_BYTES  # the page's upload limit
+from explorer.torchsave import torch_index
+from explorer.weightfile import (
+    KEY,
+    MAX_BYTES,
+    MAX_LAYERS,
+    Entry,
+    check_entry,
+    check_index,
+    recurrent,
+    safetensors_index,
+    tensor,
+)
 
 MAX_HIDDEN, MAX_INPUT = 512, 1024  # what a replay in the page can afford (and MAX_LAYERS)
 MAX_STEPS, MAX_VALUE = 1000, 1e4  # typed or generated input sequences
@@ -47,6 +57,37 @@ class Architecture:
         return (f"{CELLS[self.cell].title}: input size {self.input_size}, hidden size {self.hidden_size}, "
                 f"{self.num_layers} layer{'s' if self.num_layers > 1 else ''}"
                 f"{', bidirectional' if self.bidirectional else ''}{'' if self.bias else ', no bias'}")
+
+
+def read_weights(data: bytes) -> dict[str, torch.Tensor]:
+    """The recurrent tensors (name -> tensor, as named in the file) of a safetensors or
+    torch.save file, every bound checked before any number is read."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be the file's bytes (got a {type(data).__name__}).")
+    data = bytes(data)
+    if not data:
+        raise UploadError("The file is empty.")
+    if len(data) > MAX_BYTES:
+        raise UploadError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB. "
+                          "Upload the recurrent layer's weights alone (rnn.state_dict()).")
+    if _looks_like_safetensors(data):
+        index, storages = safetensors_index(data)
+    elif data[:4] == b"PK\x03\x04":  # torch.save's zip archive
+        index, storages = torch_index(data)
+    elif data[:1] == b"\x80":
+        raise UploadError("This is torch.save's legacy format (PyTorch before 1.6), which is not read here. "
+                          "Load it and save it again with a current torch.save, or with safetensors.")
+    else:
+        raise UploadError("This is neither a safetensors file nor a PyTorch state_dict saved with "
+                          "torch.save. Save the layer's weights with safetensors.torch.save_file("
+                          "rnn.state_dict(), 'rnn.safetensors').")
+    found = check_index(index)
+    return {name: tensor(index[name], storages) for name in found}
+
+
+def _looks_like_safetensors(data: bytes) -> bool:
+    """8-byte little-endian header length, then a JSON header."""
+    return len(data) > 8 and int.from_bytes(data[:8], "little") >= 2 and data[8:9] == b"{"
 
 
 def infer(weights: dict[str, torch.Tensor], nonlinearity: str = "tanh") -> Architecture:

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from explorer import TASKS, Limits, RunConfig
-from explorer.config import LimitsError
+from explorer.limits import LimitsError
 
 
 def test_defaults_are_valid():

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer.config import LIMIT_RANGES, Limits, LimitsError, env_variable
+from explorer.limits import LIMIT_RANGES, Limits, LimitsError, env_variable
 
 pytestmark = pytest.mark.fuzz
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from explorer.cells import CELLS
-from explorer.config import type_problems
+from explorer.checks import type_problems
 from explorer.seq2seq.decode import encode, exact_match, unroll
 from explorer.seq2seq.model import ATTENTIONS, Seq2Seq
 from explorer.seq2seq.tasks import PAD, TASKS, PairBatch
