@@ -20,7 +20,9 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
+# the EXPLORER_* limits are checked first: with an invalid one the server does not start
 run: $(STAMP)
+	$(BIN)/python -m explorer limits
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost
 
 test: $(TEST_STAMP)

@@ -1,6 +1,7 @@
 """RNN Explorer: the entry point. Page config and navigation; no model code here."""
 
 import os
+import sys
 from pathlib import Path
 
 # One intra-op thread per process, set before torch loads: with two, small recurrent
@@ -11,8 +12,17 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import streamlit as st  # noqa: E402
 
 from explorer import ui  # noqa: E402  (imports torch now, not on the first page view)
+from explorer.limits import LimitsError  # noqa: E402
 
 st.set_page_config(page_title="RNN Explorer", page_icon=":material/autorenew:", layout="wide")
+try:
+    ui.limits()  # EXPLORER_* read once per server; `make run` checks them before it starts
+except LimitsError as invalid:  # serve nothing rather than run without a limit
+    print("RNN Explorer: invalid limits:\n  " + "\n  ".join(invalid.problems), file=sys.stderr)
+    st.error("**This server's limits are invalid, so RNN Explorer does not run.** Whoever runs the "
+             "server: fix these environment variables and restart it.\n\n"
+             + "\n".join(f"- {problem}" for problem in invalid.problems), icon=":material/block:")
+    st.stop()
 ui.publish_plotly_js(Path(__file__).parent / "static")  # for ui.live_chart
 ui.jobs()  # start the workers with the server, not on the first Train
 

@@ -15,7 +15,7 @@ from importlib import import_module
 
 # name -> module; imported on first use, so that `explorer.figures` and `explorer.trace`
 # (numpy only) load without torch
-_EXPORTS = {"CELLS": "cells", "Limits": "config", "RunConfig": "config", "trace_rnn": "record",
+_EXPORTS = {"CELLS": "cells", "Limits": "limits", "RunConfig": "config", "trace_rnn": "record",
             "TASKS": "tasks", "Trace": "trace", "ConfigError": "train", "Progress": "train",
             "Trainer": "train"}
 __all__ = sorted(_EXPORTS)

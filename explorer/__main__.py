@@ -2,7 +2,10 @@
 
 Prints the final loss and metric (on a held-out batch) next to the task's
 baseline; ``--json`` prints them as JSON; ``--out DIR`` saves ``metrics.csv``
-(one row per step) and ``trace.npz`` (the last probe recording).
+(one row per step) and ``trace.npz`` (the last probe recording). The settings, the
+``EXPLORER_*`` limits and the ``--out`` folder are all checked before training starts.
+``python -m explorer limits`` checks the limits alone and prints them (``make run`` does,
+so a server with an invalid limit does not start).
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import fields
+import tempfile
+from dataclasses import asdict, fields
 from pathlib import Path
 
 from tqdm import tqdm
 
 from explorer.config import RunConfig
 from explorer.history import History
+from explorer.limits import Limits, LimitsError, env_variable
 from explorer.train import ConfigError, Trainer
 
 
@@ -33,18 +38,62 @@ def _parser() -> argparse.ArgumentParser:
         else:
             train.add_argument(flag, type=type(f.default), default=f.default)
     train.add_argument("--json", action="store_true", help="print the results as JSON")
-    train.add_argument("--out", type=Path, help="save metrics.csv and trace.npz here")
+    train.add_argument("--out", help="save metrics.csv and trace.npz in this folder (made if missing)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    commands.add_parser("limits", help="check the EXPLORER_* limits of this environment and print them")
     return parser
 
 
-def train(args: argparse.Namespace) -> int:
-    config = RunConfig(**{f.name: getattr(args, f.name) for f in fields(RunConfig)})
+def _refuse(title: str, problems: list[str]) -> int:
+    print(f"{title}:\n  " + "\n  ".join(problems), file=sys.stderr)
+    return 2
+
+
+def _ready_folder(raw: str) -> tuple[Path | None, str]:
+    """The --out folder, made and written to once before any training; or why it cannot be."""
+    if not raw.strip():
+        return None, "--out needs the name of a folder; it was empty."
+    path = Path(raw)
     try:
-        trainer = Trainer(config)
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path) as probe:
+            probe.write(b"\0")
+            probe.flush()
+    except FileExistsError:
+        return None, f"--out {raw!r} is a file; give a folder (it is made if missing)."
+    except (OSError, ValueError) as exc:
+        return None, f"--out {raw!r}: cannot write there ({getattr(exc, 'strerror', None) or exc})."
+    return path, ""
+
+
+def limits(args: argparse.Namespace) -> int:
+    try:
+        checked = Limits.from_env()
+    except LimitsError as exc:
+        return _refuse("Invalid limits in the environment (RNN Explorer does not start)", exc.problems)
+    for name, value in asdict(checked).items():
+        print(f"{env_variable(name)}={value}")
+    return 0
+
+
+def train(args: argparse.Namespace) -> int:
+    try:
+        bounds = Limits.from_env()
+    except LimitsError as exc:
+        return _refuse("Invalid limits in the environment", exc.problems)
+    config = RunConfig(**{f.name: getattr(args, f.name) for f in fields(RunConfig)})
+    problems = config.validate(bounds)
+    if problems:
+        return _refuse("Invalid settings", problems)
+    out = None
+    if args.out is not None:
+        out, problem = _ready_folder(args.out)
+        if problem:
+            return _refuse("Nothing was trained", [problem])
+    try:
+        trainer = Trainer(config, bounds)
     except ConfigError as exc:
-        print("Invalid settings:\n  " + "\n  ".join(exc.problems), file=sys.stderr)
-        return 2
+        return _refuse("Invalid settings", exc.problems)
     history, trace = History(), None
     bar = tqdm(total=config.steps, disable=args.quiet or args.json, unit="step", file=sys.stderr)
     for progress in trainer.fit():
@@ -71,16 +120,23 @@ def train(args: argparse.Namespace) -> int:
         forecast = trainer.forecast_mse()
         if forecast is not None:
             result["forecast_mse"] = forecast
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "metrics.csv").write_text(history.to_csv())
-        if trace is not None:
-            trace.save(args.out / "trace.npz")
+        if note := trainer.end_note(result["loss"]):
+            result["note"] = note
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         _print_summary(result)
-    return 1 if trainer.status == "diverged" else 0
+    code = 1 if trainer.status == "diverged" else 0
+    if out is not None:
+        try:
+            (out / "metrics.csv").write_text(history.to_csv())
+            if trace is not None:
+                trace.save(out / "trace.npz")
+        except OSError as exc:
+            print(f"Could not save into {str(out)!r} ({exc.strerror or exc}); the results are printed above.",
+                  file=sys.stderr)
+            code = 1
+    return code
 
 
 def _print_summary(result: dict) -> None:
@@ -93,11 +149,13 @@ def _print_summary(result: dict) -> None:
     print(f"{name:<8} {result['metric']:.4g}   (baseline {result['baseline_metric']:.4g})")
     if "forecast_mse" in result:
         print(f"free-running forecast over the second half: MSE {result['forecast_mse']:.4g}")
+    if "note" in result:
+        print(result["note"])
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"train": train}[args.command](args)
+    return {"train": train, "limits": limits}[args.command](args)
 
 
 if __name__ == "__main__":

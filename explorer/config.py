@@ -3,23 +3,26 @@
 Primitive fields only, so a config is a cache key and a URL. Vary it with
 `dataclasses.replace`; check it with `validate()`, which returns messages a
 person understands (empty when all is well). `to_query` / `from_query` give the
-share-link form.
+share-link form. `Limits` (explorer/limits.py) bounds every run on a server.
 """
 
 from __future__ import annotations
 
 import math
-import os
+import re
 from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, fields, replace
 from typing import Any
 
 from explorer.cells import CELLS
+from explorer.checks import brief, shown, type_problems
 from explorer.inits import INITS
+from explorer.limits import Limits as Limits  # where most callers look for it
 from explorer.tasks import TASKS
 
 OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
+NAME = re.compile(r"[a-z0-9_]{1,32}")  # what a URL may give a text field: a registry key
 
 
 @dataclass(frozen=True)
@@ -53,20 +56,24 @@ class RunConfig:
 
     def validate(self, limits: Limits | None = None) -> list[str]:
         """Human-readable problems with this config; empty when it can run."""
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a Limits or None (got a {type(limits).__name__}).")
         limits = limits or Limits()
-        problems: list[str] = []
+        problems = type_problems(self)
+        if problems:  # the checks below compare numbers: they need the right types
+            return problems
         if self.cell not in CELLS:
-            problems.append(f"Unknown cell '{self.cell}'. Choose one of: {', '.join(CELLS)}.")
+            problems.append(f"Unknown cell {brief(self.cell)}. Choose one of: {', '.join(CELLS)}.")
         if self.task not in TASKS:
-            problems.append(f"Unknown task '{self.task}'. Choose one of: {', '.join(TASKS)}.")
+            problems.append(f"Unknown task {brief(self.task)}. Choose one of: {', '.join(TASKS)}.")
         if self.init not in INITS:
-            problems.append(f"Unknown initialization '{self.init}'. Choose one of: {', '.join(INITS)}.")
+            problems.append(f"Unknown initialization {brief(self.init)}. Choose one of: {', '.join(INITS)}.")
         elif self.cell in CELLS and not INITS[self.init].applies_to(self.cell):
             problems.append(f"Initialization '{self.init}' applies only to vanilla RNNs.")
         if self.optimizer not in OPTIMIZERS:
-            problems.append(f"Unknown optimizer '{self.optimizer}'. Choose adam or sgd.")
+            problems.append(f"Unknown optimizer {brief(self.optimizer)}. Choose adam or sgd.")
         if self.device not in DEVICES:
-            problems.append(f"Unknown device '{self.device}'. Choose auto, cpu or cuda.")
+            problems.append(f"Unknown device {brief(self.device)}. Choose auto, cpu or cuda.")
         if self.task in TASKS:
             task = TASKS[self.task]
             lo, hi = task.min_seq_len, min(task.max_seq_len, limits.max_seq_len)
@@ -91,7 +98,7 @@ class RunConfig:
         if self.forget_bias is not None and not (
             math.isfinite(self.forget_bias) and -10 <= self.forget_bias <= 10
         ):
-            problems.append("Forget-gate bias must be between -10 and 10.")
+            problems.append(f"Forget-gate bias must be between -10 and 10 (got {self.forget_bias:g}).")
         if self.task in TASKS and self.seq_len * self.batch_size > limits.max_tokens_per_batch:
             problems.append(
                 f"Sequence length × batch size is {self.seq_len * self.batch_size:,}; "
@@ -108,56 +115,21 @@ class RunConfig:
 
     @classmethod
     def from_query(cls, params: Mapping[str, Any]) -> tuple[RunConfig, list[str]]:
-        """Parse query parameters; bad or unknown values fall back to defaults, with notices."""
+        """Parse query parameters; a bad value falls back, with a notice saying which, why and
+        what is used instead. Unknown keys are other pages' and are left alone."""
         values: dict[str, Any] = {}
         notices: list[str] = []
         types = {f.name: f for f in fields(cls)}
         for key, raw in params.items():
             if key not in types:
                 continue  # other pages' parameters share the URL
-            raw = raw[-1] if isinstance(raw, (list, tuple)) else raw
+            raw = raw[-1] if isinstance(raw, (list, tuple)) and raw else raw
             try:
                 values[key] = _parse(types[key].default, str(raw))
             except ValueError:
-                notices.append(f"Ignored '{key}={raw}': not a valid value.")
-        config = cls(**values)
-        if config.validate():
-            notices += [f"Ignored an invalid setting: {p}" for p in config.validate()]
-            config = _drop_invalid(config)
-        return config, notices
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-run bounds that keep one person's run from freezing a shared server.
-
-    Each can be set for a server with an environment variable EXPLORER_<NAME>,
-    e.g. EXPLORER_MAX_STEPS=5000 or EXPLORER_WORKERS=4.
-    """
-
-    max_steps: int = 20_000
-    max_hidden_size: int = 512
-    max_batch_size: int = 512
-    max_seq_len: int = 1000
-    max_tokens_per_batch: int = 65_536  # seq_len × batch_size
-    max_parameters: int = 2_000_000
-    max_seconds: float = 600.0  # wall time of one run, pauses included
-    workers: int = 0  # training processes at once; 0 means one per CPU core
-    cached_runs: int = 64  # finished runs kept for instant replay
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
-        environ = os.environ if environ is None else environ
-        values = {}
-        for f in fields(cls):
-            raw = environ.get(f"EXPLORER_{f.name.upper()}")
-            if raw is not None:
-                values[f.name] = type(f.default)(raw)
-        return cls(**values)
-
-    @property
-    def worker_count(self) -> int:
-        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+                notices.append(f"Ignored {key}={shown(raw)}: {_expected(key)}.")
+        config, dropped = _drop_invalid(cls(**values))
+        return config, notices + dropped
 
 
 def _label(name: str) -> str:
@@ -190,18 +162,53 @@ def _parse(default: Any, raw: str) -> Any:
         if not math.isfinite(value):
             raise ValueError(raw)
         return value
-    if len(raw) > 64:
+    if not NAME.fullmatch(raw):
         raise ValueError(raw)
     return raw
 
 
-def _drop_invalid(config: RunConfig) -> RunConfig:
-    """Reset, one field at a time, whatever makes the config invalid."""
-    default = RunConfig()
-    for f in fields(RunConfig):
-        if not config.validate():
+_CHOICES = {"cell": CELLS, "task": TASKS, "init": INITS, "optimizer": OPTIMIZERS, "device": DEVICES}
+
+
+def _expected(name: str) -> str:
+    """What a URL value for this field must look like."""
+    if name in _CHOICES:
+        return f"not one of {', '.join(_CHOICES[name])}"
+    default = getattr(RunConfig(), name)
+    if isinstance(default, bool):
+        return "not 1 or 0"
+    if isinstance(default, int):
+        return "not a whole number"
+    return "not a finite number" + (" or none" if default is None else "")
+
+
+# the order fields are reset in: the ones others depend on (task, cell) last, so that
+# ?task=sentiment&seq_len=5 resets the length, not the task
+_RESET_ORDER = [f.name for f in fields(RunConfig) if f.name not in ("task", "cell")] + ["task", "cell"]
+
+
+def _drop_invalid(config: RunConfig) -> tuple[RunConfig, list[str]]:
+    """Reset, one field at a time, whatever makes the config invalid; a notice for each field
+    reset, with the problems it caused and the value used instead."""
+    problems, notices = config.validate(), []
+    for name in _RESET_ORDER:
+        if not problems:
             break
-        candidate = replace(config, **{f.name: getattr(default, f.name)})
-        if len(candidate.validate()) < len(config.validate()):
-            config = candidate
-    return config if not config.validate() else default
+        fallback = _fallback(config, name)
+        candidate = replace(config, **{name: fallback})
+        remaining = candidate.validate()
+        if len(remaining) < len(problems):
+            fixed = " ".join(p for p in problems if p not in remaining)
+            notices.append(f"Ignored {name}={_format(getattr(config, name))}: {fixed} "
+                           f"Using {_format(fallback)} instead.")
+            config, problems = candidate, remaining
+    if problems:
+        return RunConfig(), [f"Ignored the link's settings: {' '.join(problems)} Using the defaults."]
+    return config, notices
+
+
+def _fallback(config: RunConfig, name: str) -> Any:
+    """The value a bad field falls back to: the task's own default length, else the default."""
+    if name == "seq_len" and config.task in TASKS:
+        return TASKS[config.task].default_seq_len
+    return getattr(RunConfig(), name)

@@ -47,12 +47,10 @@ def trace_rnn(
         state unchanged (as a packed sequence does), output 0 there, and are
         NaN in the recorded hidden states and gates.
     initial_state: h0, or (h0, c0) for LSTM, shaped (L*D, B, H) as torch expects.
+
+    A wrong argument raises TypeError or ValueError naming it and what is expected.
     """
-    spec = spec_for_module(module)
-    if getattr(module, "proj_size", 0):
-        raise ValueError("LSTM with proj_size > 0 is not supported")
-    if x.dim() != 3:
-        raise ValueError(f"expected a batched 3-D input, got shape {tuple(x.shape)}")
+    spec = _check_arguments(module, x, loss_fn, dtype)
     module_dtype = next(module.parameters()).dtype
     xb = (x if module.batch_first else x.transpose(0, 1)).detach().to(dtype)  # (B, T, F)
     batch, steps, _ = xb.shape
@@ -86,6 +84,9 @@ def trace_rnn(
         output = layer_input if module.batch_first else layer_input.transpose(0, 1)
         out_for_loss = output.to(module_dtype)
         loss = loss_fn(out_for_loss) if loss_fn is not None else _last_step_sum(out_for_loss, module)
+        if not (isinstance(loss, Tensor) and loss.numel() == 1 and loss.requires_grad):
+            raise ValueError("loss_fn must return a scalar tensor computed from the output it is given "
+                             f"(got {_what(loss)}).")
         loss.backward()
 
     return Trace(
@@ -102,6 +103,38 @@ def trace_rnn(
         lengths=None if lengths is None else np.asarray(lengths, dtype=np.int64),
         params={k: v.detach().float().cpu().numpy() for k, v in module.named_parameters()},
     )
+
+
+def _check_arguments(module, x, loss_fn, dtype) -> CellSpec:
+    """The module's cell, once every argument but the state and lengths is as trace_rnn needs."""
+    if not isinstance(module, nn.RNNBase):
+        raise TypeError(f"module must be a torch.nn.RNN, nn.LSTM or nn.GRU (got {_what(module)}).")
+    spec = spec_for_module(module)
+    if getattr(module, "proj_size", 0):
+        raise ValueError("module: an LSTM with proj_size > 0 is not supported.")
+    layout = "(batch, time, features)" if module.batch_first else "(time, batch, features)"
+    if not isinstance(x, Tensor):
+        raise TypeError(f"x must be a torch.Tensor shaped {layout} (got {_what(x)}); "
+                        "convert it with torch.as_tensor(x, dtype=torch.float32).")
+    if not x.is_floating_point():
+        raise TypeError(f"x must hold floating-point numbers (got {x.dtype}).")
+    if x.dim() != 3 or min(x.shape) < 1:
+        raise ValueError(f"x must be a batched 3-D input {layout} with at least one sequence, step and "
+                         f"feature (got shape {tuple(x.shape)}).")
+    if x.shape[-1] != module.input_size:
+        raise ValueError(f"x has {x.shape[-1]} features per step; the module reads "
+                         f"input_size={module.input_size}.")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function of the output, or None (got {_what(loss_fn)}).")
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"dtype must be a floating-point torch.dtype such as torch.float64 (got {dtype!r}).")
+    return spec
+
+
+def _what(value) -> str:
+    if isinstance(value, Tensor):
+        return f"a tensor of shape {tuple(value.shape)}"
+    return f"a {type(value).__module__}.{type(value).__qualname__}".replace("a builtins.", "a ")
 
 
 def _run_direction(spec: CellSpec, w, inputs: Tensor, state, mask, reverse: bool):
@@ -160,9 +193,16 @@ def _grad_norms(per_layer: list[list[list[Tensor]]], mask: Tensor | None) -> np.
 def _step_mask(lengths, batch: int, steps: int, device) -> Tensor | None:
     if lengths is None:
         return None
-    lengths = torch.as_tensor(np.asarray(lengths), device=device).long()
-    if lengths.shape != (batch,) or int(lengths.min()) < 1 or int(lengths.max()) > steps:
-        raise ValueError(f"lengths must be {batch} values in 1..{steps}")
+    expected = f"lengths must be {batch} whole numbers (one per sequence) from 1 to {steps}"
+    try:
+        values = np.asarray(lengths.detach().cpu() if isinstance(lengths, Tensor) else lengths)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{expected} (got {_what(lengths)}).") from None
+    if values.shape != (batch,) or values.dtype.kind not in "iuf":
+        raise ValueError(f"{expected} (got {values.dtype.name} values of shape {values.shape}).")
+    if not (np.all(values == np.round(values)) and values.min() >= 1 and values.max() <= steps):
+        raise ValueError(f"{expected} (got {np.array2string(values, threshold=8)}).")
+    lengths = torch.as_tensor(values.astype(np.int64), device=device)
     return torch.arange(steps, device=device)[None, :] < lengths[:, None]  # (B, T)
 
 
@@ -174,9 +214,15 @@ def _initial_states(spec: CellSpec, initial_state, module, batch, device, dtype)
         parts = (zeros, zeros) if spec.has_cell_state else (zeros,)
     else:
         parts = tuple(initial_state) if isinstance(initial_state, (tuple, list)) else (initial_state,)
-        parts = tuple(p.detach().to(dtype) for p in parts)
-        if len(parts) != (2 if spec.has_cell_state else 1):
-            raise ValueError("initial_state must be h0, or (h0, c0) for an LSTM")
+        names = ("h0", "c0") if spec.has_cell_state else ("h0",)
+        shape = (n, batch, module.hidden_size)
+        if len(parts) != len(names) or not all(
+                isinstance(p, Tensor) and p.is_floating_point() and tuple(p.shape) == shape for p in parts):
+            got = ", ".join(_what(p) for p in parts)
+            raise ValueError(f"initial_state must be {'(h0, c0)' if len(names) == 2 else 'h0'}: "
+                             f"floating-point tensors shaped (layers × directions, batch, hidden) = {shape} "
+                             f"(got {got or 'nothing'}).")
+        parts = tuple(p.detach().to(dtype=dtype, device=device) for p in parts)
     # the initial state requires grad so that every later state is part of the graph
     return [tuple(p[k].clone().requires_grad_(True) for p in parts) for k in range(n)]
 

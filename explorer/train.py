@@ -7,13 +7,15 @@
 Same config and seed, same run: data come from a numpy generator seeded with
 `seed`, weights from `torch.manual_seed(seed)`. A run whose loss or gradient
 turns NaN/inf stops with status "diverged" and a `Divergence` saying why; it
-never raises.
+never raises. One that blows up without turning infinite (SGD at a high rate, a loose
+clip) ends "finished", and `end_note()` says it ended far above where it started.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,6 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from explorer.checks import Problems
 from explorer.config import Limits, RunConfig
 from explorer.models import SequenceModel
 from explorer.objectives import OBJECTIVES
@@ -28,18 +31,17 @@ from explorer.record import trace_rnn
 from explorer.tasks import TASKS, Batch
 from explorer.trace import Trace
 
+FAR_ABOVE = 10.0  # a run ending this many times above its start and its baseline has blown up
+RECENT = 20  # the training losses end_note looks at by default
+
 OPTIMIZERS = {
     "adam": lambda params, cfg: torch.optim.Adam(params, lr=cfg.lr),
     "sgd": lambda params, cfg: torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum),
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(Problems):
     """A config that cannot run; `problems` are messages for a person."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ def resolve_device(name: str) -> torch.device:
 
 class Trainer:
     def __init__(self, cfg: RunConfig, limits: Limits | None = None):
+        if not isinstance(cfg, RunConfig):
+            raise TypeError(f"Trainer needs a RunConfig (got a {type(cfg).__name__}): "
+                            "Trainer(RunConfig(cell='gru', ...)).")
         limits = limits or Limits()
         problems = cfg.validate(limits)
         if problems:
@@ -105,6 +110,8 @@ class Trainer:
         self.elapsed = 0.0
         self.status = "ready"
         self.divergence: Divergence | None = None
+        self.first_loss = math.nan
+        self.recent_losses: deque[float] = deque(maxlen=RECENT)
 
     @property
     def done(self) -> bool:
@@ -141,6 +148,8 @@ class Trainer:
         if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
             return self._diverge(loss_value, grad_norm, start)
         self.optimizer.step()
+        self.first_loss = loss_value if self.step_count == 1 else self.first_loss
+        self.recent_losses.append(loss_value)
         with torch.no_grad():
             metric = float(self.objective.metric(pred, y, _metric_mask(batch, mask, self.device)))
         self.elapsed += time.perf_counter() - start
@@ -151,6 +160,8 @@ class Trainer:
 
     def fit(self, steps: int | None = None) -> Iterator[Progress]:
         """Step until the configured number of steps (or `steps` more), or divergence."""
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 0):
+            raise ValueError(f"steps must be a whole number of steps, 0 or more (got {steps!r}).")
         for _ in range(steps if steps is not None else self.cfg.steps - self.step_count):
             if self.done:
                 return
@@ -204,13 +215,26 @@ class Trainer:
         loss = float(self.objective.loss(pred, y, mask))
         return loss, float(self.objective.metric(pred, y, _metric_mask(batch, mask, self.device)))
 
+    def end_note(self, loss: float | None = None) -> str:
+        """A word for a run that did not diverge but ended far above where it started and above
+        the task's baseline (a finite blow-up); '' when it did not. `loss`: the loss it ended at,
+        e.g. `evaluate()`'s; by default the median of the last training losses."""
+        if self.divergence is not None or (loss is None and not self.recent_losses):
+            return ""
+        loss = float(np.median(self.recent_losses)) if loss is None else loss
+        baseline = self.task.baseline(self.cfg.seq_len)
+        bar = FAR_ABOVE * max(baseline.loss, self.first_loss if math.isfinite(self.first_loss) else 0.0)
+        if math.isfinite(loss) and (bar <= 0 or loss <= bar):
+            return ""
+        cure = (f"clip the gradient at a smaller norm than {self.cfg.clip_norm:g}" if self.cfg.clip
+                else "turn gradient clipping on")
+        return (f"The run ended with a loss of {loss:.3g}, far above where it started "
+                f"({self.first_loss:.3g}) and above the baseline ({baseline.label}): the weights blew up "
+                f"without turning infinite. Lower the learning rate ({self.cfg.lr:g}) or {cure}.")
+
     def sigma_max(self) -> float:
         """Largest singular value over the (H, H) blocks of layer 0's W_hh."""
-        w = self.model.rnn.weight_hh_l0.detach().double()
-        if not torch.isfinite(w).all():
-            return math.inf
-        blocks = w.split(self.model.rnn.hidden_size, dim=0)
-        return max(float(torch.linalg.matrix_norm(b, ord=2)) for b in blocks)
+        return sigma_max(self.model.rnn.weight_hh_l0, self.model.rnn.hidden_size)
 
     def _probe_due(self) -> bool:
         return self.step_count % self.cfg.probe_every == 0 or self.status == "finished"
@@ -224,6 +248,14 @@ class Trainer:
         )
         return Progress(self.step_count, loss, math.nan, grad_norm, math.nan, self.status,
                         self.elapsed, divergence=self.divergence)
+
+
+def sigma_max(w_hh: Tensor, hidden_size: int) -> float:
+    """Largest singular value over the (H, H) gate blocks of a recurrent weight (G·H, H)."""
+    w = w_hh.detach().double()
+    if not torch.isfinite(w).all():
+        return math.inf
+    return max(float(torch.linalg.matrix_norm(b, ord=2)) for b in w.split(hidden_size, dim=0))
 
 
 def _step_mask(batch: Batch, mask: np.ndarray | None) -> np.ndarray | None:

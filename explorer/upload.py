@@ -1,12 +1,13 @@
 """Bring your own model: a `torch.nn.RNN/LSTM/GRU` from uploaded weights, checked at every step.
 
-Accepted files: safetensors, or a `state_dict` saved with `torch.save`, read with
-`torch.load(weights_only=True)`, which refuses anything but tensors and plain
-containers (never an arbitrary pickle). Weight names are torch.nn's own —
-`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, `…_reverse` for a
-backward direction — optionally under one prefix (`rnn.weight_ih_l0` in a whole
-model's state_dict). From the names and shapes come the cell (weight_hh is (G·H, H):
-G = 1 RNN, 3 GRU, 4 LSTM), input and hidden size, layers, directions and bias.
+Accepted files: safetensors, or a `state_dict` saved with `torch.save`, which
+`explorer.weightfile` reads within fixed bounds (size, tensor count, each tensor's numbers
+and storage, dtype, layer index, name) before a single number is copied, never running a
+pickle. Weight names are torch.nn's own — `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`,
+`bias_hh_l0`, `…_reverse` for a backward direction — optionally under one prefix
+(`rnn.weight_ih_l0` in a whole model's state_dict). From the names and shapes come the
+cell (weight_hh is (G·H, H): G = 1 RNN, 3 GRU, 4 LSTM), input and hidden size, layers,
+directions and bias.
 Anything wrong raises `UploadError`, whose text tells a person what and how to fix it.
 
     rnn = torch.nn.LSTM(3, 16, num_layers=2)
@@ -15,29 +16,31 @@ Anything wrong raises `UploadError`, whose text tells a person what and how to f
 
 from __future__ import annotations
 
-import io
-import pickle
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-from safetensors.torch import load as load_safetensors
 from torch import nn
 
 from explorer.cells import CELLS
+from explorer.textfile import UploadError
+from explorer.torchsave import torch_index
+from explorer.weightfile import (
+    KEY,
+    MAX_BYTES,
+    MAX_LAYERS,
+    Entry,
+    check_entry,
+    check_index,
+    recurrent,
+    safetensors_index,
+    tensor,
+)
 
-MAX_BYTES = 20 * 2**20  # as server.maxUploadSize in .streamlit/config.toml
-MAX_HIDDEN, MAX_LAYERS, MAX_INPUT = 512, 4, 1024  # what a replay in the page can afford
+MAX_HIDDEN, MAX_INPUT = 512, 1024  # what a replay in the page can afford (and MAX_LAYERS)
 MAX_STEPS, MAX_VALUE = 1000, 1e4  # typed or generated input sequences
-KEY = re.compile(r"^(?P<prefix>.*?)(?P<kind>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
-                 r"_l(?P<layer>\d+)(?P<reverse>_reverse)?$")
 CELL_BY_GATES = {1: "rnn", 3: "gru", 4: "lstm"}
 SEQUENCE_KINDS = ("sine", "random", "steps")
-
-
-class UploadError(ValueError):
-    """The upload cannot become a recurrent layer; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -57,23 +60,29 @@ class Architecture:
 
 
 def read_weights(data: bytes) -> dict[str, torch.Tensor]:
-    """Name -> tensor from safetensors or torch.save bytes, within the size limit."""
+    """The recurrent tensors (name -> tensor, as named in the file) of a safetensors or
+    torch.save file, every bound checked before any number is read."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be the file's bytes (got a {type(data).__name__}).")
+    data = bytes(data)
     if not data:
         raise UploadError("The file is empty.")
     if len(data) > MAX_BYTES:
         raise UploadError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB. "
                           "Upload the recurrent layer's weights alone (rnn.state_dict()).")
     if _looks_like_safetensors(data):
-        try:
-            return load_safetensors(data)
-        except Exception as exc:  # the library's own error types vary by version
-            raise UploadError(f"This looks like a safetensors file, but it could not be read: {exc}. "
-                              "Was it cut short?") from None
-    if data[:4] == b"PK\x03\x04" or data[:1] == b"\x80":  # torch.save's zip archive, or its legacy pickle
-        return _torch_state_dict(data)
-    raise UploadError("This is neither a safetensors file nor a PyTorch state_dict saved with torch.save. "
-                      "Save the layer's weights with safetensors.torch.save_file(rnn.state_dict(), "
-                      "'rnn.safetensors').")
+        index, storages = safetensors_index(data)
+    elif data[:4] == b"PK\x03\x04":  # torch.save's zip archive
+        index, storages = torch_index(data)
+    elif data[:1] == b"\x80":
+        raise UploadError("This is torch.save's legacy format (PyTorch before 1.6), which is not read here. "
+                          "Load it and save it again with a current torch.save, or with safetensors.")
+    else:
+        raise UploadError("This is neither a safetensors file nor a PyTorch state_dict saved with "
+                          "torch.save. Save the layer's weights with safetensors.torch.save_file("
+                          "rnn.state_dict(), 'rnn.safetensors').")
+    found = check_index(index)
+    return {name: tensor(index[name], storages) for name in found}
 
 
 def _looks_like_safetensors(data: bytes) -> bool:
@@ -81,44 +90,23 @@ def _looks_like_safetensors(data: bytes) -> bool:
     return len(data) > 8 and int.from_bytes(data[:8], "little") >= 2 and data[8:9] == b"{"
 
 
-def _torch_state_dict(data: bytes) -> dict[str, torch.Tensor]:
-    try:
-        obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        raise UploadError("The file holds Python objects, not just tensors (a whole model saved with "
-                          "torch.save(model)?). Only plain weights are opened: save rnn.state_dict()."
-                          ) from None
-    except Exception as exc:
-        raise UploadError(f"Could not read the file as a PyTorch state_dict ({type(exc).__name__})."
-                          ) from None
-    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):  # a training checkpoint
-        obj = obj["state_dict"]
-    if not (isinstance(obj, dict) and obj and all(isinstance(k, str) and isinstance(v, torch.Tensor)
-                                                  for k, v in obj.items())):
-        raise UploadError("The file does not hold a state_dict, a mapping of names to tensors.")
-    return obj
-
-
 def infer(weights: dict[str, torch.Tensor], nonlinearity: str = "tanh") -> Architecture:
     """The architecture the names and shapes describe; UploadError for every inconsistency."""
-    found = {name: m for name in weights if (m := KEY.match(name))}
-    if not found:
-        shown = ", ".join(list(weights)[:6]) + (", …" if len(weights) > 6 else "")
-        raise UploadError("No recurrent weights found. torch.nn.RNN, LSTM and GRU name them weight_ih_l0, "
-                          "weight_hh_l0, bias_ih_l0, bias_hh_l0 (…_reverse backwards); this file has: "
-                          f"{shown}.")
+    if not isinstance(weights, dict):
+        raise TypeError(f"weights must be a dict of names to tensors (got a {type(weights).__name__}).")
+    found = recurrent(weights)
     prefixes = sorted({m["prefix"] for m in found.values()})
     if len(prefixes) > 1:
-        names = ", ".join(repr(p) for p in prefixes)
+        names = ", ".join(repr(p[:30]) for p in prefixes[:4]) + (", …" if len(prefixes) > 4 else "")
         raise UploadError(f"The file holds several recurrent layers ({names}): upload one layer's weights "
                           "at a time.")
     if any(m["kind"] == "weight_hr" for m in found.values()):
         raise UploadError("This LSTM has proj_size > 0 (weight_hr_l0), which RNN Explorer cannot replay.")
     params = {name[len(prefixes[0]):]: weights[name] for name in found}
     for name, value in params.items():
-        if not value.is_floating_point():
-            raise UploadError(f"{name} holds {str(value.dtype).removeprefix('torch.')} numbers; weights must "
-                              "be floating point.")
+        if not isinstance(value, torch.Tensor):
+            raise UploadError(f"{name} is a {type(value).__name__}, not a tensor.")
+        check_entry(name, Entry.of(value), found[prefixes[0] + name]["layer"])
         if not bool(torch.isfinite(value).all()):
             raise UploadError(f"{name} contains NaN or infinite values.")
     w_hh = params.get("weight_hh_l0")
@@ -171,7 +159,7 @@ def build(weights: dict[str, torch.Tensor], arch: Architecture, batch_first: boo
     spec = CELLS[arch.cell]
     module = spec.module(arch.input_size, arch.hidden_size, num_layers=arch.num_layers, bias=arch.bias,
                          batch_first=batch_first, bidirectional=arch.bidirectional, **spec.module_kwargs)
-    state = {name[len(arch.prefix):]: value.float() for name, value in weights.items() if KEY.match(name)}
+    state = {name[len(arch.prefix):]: value.float() for name, value in weights.items() if KEY.fullmatch(name)}
     module.load_state_dict(state, strict=True)
     return module.eval()
 
@@ -185,6 +173,8 @@ def load_module(data: bytes, nonlinearity: str = "tanh", batch_first: bool = Tru
 
 def parse_sequence(text: str, input_size: int) -> np.ndarray:
     """Typed input: one step per line, `input_size` numbers per line (commas or spaces) -> (T, F)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str (got a {type(text).__name__}).")
     lines = [line for line in text.strip().splitlines() if line.strip()]
     if not lines:
         raise UploadError("Type at least one step: one line per step.")

@@ -24,7 +24,7 @@ with st.sidebar:
 config = ui.config_controls("train")
 ui.sync_url(config)
 for notice in notices:
-    st.warning(f"The link had a setting that cannot be used, so the default is used instead. {notice}")
+    st.warning(f"The link had a setting that cannot be used. {notice}")
 preset = PRESETS.get(st.session_state.get("train_preset"))
 if preset is not None and preset.config() == config:
     st.info(f"**{preset.title}.** {preset.lesson}")

@@ -23,6 +23,7 @@ import re  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import browser  # noqa: E402  (tests/browser.py: pytest puts tests/ on sys.path)
+import fuzz  # noqa: E402
 import pytest  # noqa: E402
 
 
@@ -85,3 +86,18 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After every run that tried hostile input: how many per surface (tests/fuzz.py)."""
+    if not fuzz.TRIED:
+        return
+    terminalreporter.section("fuzz: hostile inputs tried per surface")
+    surfaces = sorted({surface.split(",")[0] for surface in fuzz.TRIED})
+    for surface in surfaces:
+        parts = {k: n for k, n in sorted(fuzz.TRIED.items()) if k.split(",")[0] == surface}
+        detail = ", ".join(f"{n} {k.partition(', ')[2] or 'in-process'}" for k, n in parts.items())
+        terminalreporter.write_line(f"{surface:<8} {sum(parts.values()):>5}   ({detail})")
+    terminalreporter.write_line(f"{'total':<8} {sum(fuzz.TRIED.values()):>5}")
+    for note in fuzz.NOTES:
+        terminalreporter.write_line(note)

@@ -113,6 +113,24 @@ def test_unsupported_modules_are_refused_clearly():
         trace_rnn(nn.GRU(2, 4), torch.randn(3, 2))
 
 
+@pytest.mark.parametrize(("change", "error", "message"), [
+    ({"x": torch.randn(3, 0, 2)}, ValueError, "at least one sequence, step and feature"),
+    ({"x": torch.randn(3, 2, 5)}, ValueError, "x has 5 features per step; the module reads input_size=2"),
+    ({"x": np.zeros((3, 2, 2))}, TypeError, "x must be a torch.Tensor"),
+    ({"x": [[[0.0, 0.0]]]}, TypeError, "x must be a torch.Tensor"),
+    ({"lengths": [1.5, 3]}, ValueError, "lengths must be 2 whole numbers"),
+    ({"lengths": [1, 4]}, ValueError, "from 1 to 3"),
+    ({"initial_state": torch.zeros(2, 2, 4)}, ValueError, r"initial_state must be h0.*\(1, 2, 4\)"),
+    ({"loss_fn": lambda out: out}, ValueError, "loss_fn must return a scalar tensor"),
+    ({"dtype": "float64"}, TypeError, "dtype must be a floating-point torch.dtype"),
+])
+def test_wrong_arguments_name_themselves_and_what_is_expected(change, error, message):
+    """(T, B, F) = (3, 2, 2) into a GRU(2, 4): each wrong argument raises a message naming it."""
+    arguments = {"x": torch.randn(3, 2, 2)} | change
+    with pytest.raises(error, match=message):
+        trace_rnn(nn.GRU(2, 4), **arguments)
+
+
 @pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("batch_first", [False, True])
 def test_grad_norm_equals_torch_stepped_one_step_at_a_time(cell, batch_first):

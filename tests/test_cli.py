@@ -1,8 +1,10 @@
 """`python -m explorer train`: headless runs."""
 
 import json
+import os
 
 import numpy as np
+import pytest
 
 from explorer.__main__ import main
 from explorer.trace import Trace
@@ -40,3 +42,36 @@ def test_a_diverging_run_exits_1_and_explains(capsys):
                  "--seed", "1", "--steps", "100", "--quiet"])
     assert code == 1
     assert "became infinite or NaN" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("out", ["", "   ", "/dev/full/x", __file__, "a\0b"])
+def test_a_bad_out_folder_is_refused_before_any_training(out, capsys):
+    assert main(["train", "--steps", "20000", "--quiet", "--out", out]) == 2  # would take minutes
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith("Nothing was trained:\n  --out ")
+
+
+def test_an_unwritable_out_folder_is_refused(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.access(locked, os.W_OK):
+        pytest.skip("running as a user who can write anywhere")
+    assert main(["train", "--quiet", "--out", str(locked / "run")]) == 2
+    assert "cannot write there (Permission denied)" in capsys.readouterr().err
+
+
+def test_invalid_limits_in_the_environment_stop_the_cli_with_their_names(monkeypatch, capsys):
+    monkeypatch.setenv("EXPLORER_MAX_SECONDS", "nan")
+    assert main(["train", "--steps", "5", "--quiet"]) == 2
+    assert main(["limits"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("EXPLORER_MAX_SECONDS='nan' is not accepted: max_seconds must be a number from 0.1") == 2
+    monkeypatch.setenv("EXPLORER_MAX_SECONDS", "30")
+    assert main(["limits"]) == 0
+    assert "EXPLORER_MAX_SECONDS=30.0" in capsys.readouterr().out
+
+
+def test_a_finite_blow_up_is_named_in_the_summary(capsys):
+    assert main(["train", "--optimizer", "sgd", "--lr", "10", "--clip-norm", "1000", "--steps", "10",
+                 "--hidden-size", "8", "--quiet"]) == 0
+    assert "far above where it started" in capsys.readouterr().out

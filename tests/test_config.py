@@ -2,7 +2,10 @@
 
 import dataclasses
 
+import pytest
+
 from explorer import TASKS, Limits, RunConfig
+from explorer.limits import LimitsError
 
 
 def test_defaults_are_valid():
@@ -54,3 +57,30 @@ def test_tampered_query_falls_back_to_defaults_with_notices():
 def test_every_task_default_length_is_valid():
     for name, task in TASKS.items():
         assert RunConfig(task=name, seq_len=task.default_seq_len).validate() == [], name
+
+
+def test_a_bad_length_for_the_linked_task_resets_the_length_not_the_task():
+    cfg, notices = RunConfig.from_query({"task": "sentiment", "seq_len": "5"})
+    assert (cfg.task, cfg.seq_len) == ("sentiment", TASKS["sentiment"].default_seq_len)
+    assert notices == ["Ignored seq_len=5: Sequence length for 'sentiment' must be between 6 and 200. "
+                       "Using 12 instead."]
+
+
+def test_wrong_types_are_named_before_any_range_check():
+    assert RunConfig(hidden_size="32").validate() == [
+        "hidden_size must be a whole number (got '32' of type str)."]
+    problems = RunConfig(hidden_size=32.5, steps=2.5).validate()
+    assert [p.split(" must")[0] for p in problems] == ["hidden_size", "steps"]
+
+
+def test_limits_from_the_environment_name_the_variable_the_value_and_the_range():
+    assert Limits.from_env({"EXPLORER_MAX_STEPS": " 5000 ", "EXPLORER_MAX_SECONDS": "30"}) == Limits(
+        max_steps=5000, max_seconds=30.0)
+    for variable, value in [("EXPLORER_MAX_STEPS", "abc"), ("EXPLORER_CACHED_RUNS", "-1"),
+                            ("EXPLORER_MAX_SECONDS", "nan"), ("EXPLORER_WORKERS", "1.5")]:
+        with pytest.raises(LimitsError) as refused:
+            Limits.from_env({variable: value})
+        assert refused.value.problems[0].startswith(f"{variable}='{value}' is not accepted: "), value
+        assert " from " in refused.value.problems[0]
+    with pytest.raises(LimitsError, match="cached_runs=-1 is not accepted"):
+        Limits(cached_runs=-1)

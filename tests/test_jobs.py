@@ -216,6 +216,13 @@ def test_an_encoder_decoder_trains_publishes_probes_and_is_shared_when_finished(
     assert layer.submit("seq2seq", config).job_id == run.job_id  # finished: no new training
 
 
+def test_a_diverging_encoder_decoder_ends_diverged_with_the_reason(layer):
+    config = Seq2SeqConfig(cell="rnn_relu", lr=1.0, clip_norm=float("inf"), steps=100, seed=5)
+    snap = wait(layer.submit("seq2seq", config), lambda s: not s.active)
+    assert snap.status == Status.DIVERGED and snap.step < 100
+    assert "infinite or NaN" in snap.divergence.explain()
+
+
 def test_a_typed_source_is_decoded_in_a_worker_from_the_run_s_weights(layer):
     from explorer.jobs.seq2seq import load_model
     from explorer.seq2seq import TASKS

@@ -88,3 +88,22 @@ def test_same_seed_same_run():
     assert [r["loss"] for r in losses(replace(TINY, steps=5))] == \
         [r["loss"] for r in losses(replace(TINY, steps=5))]
     assert losses(replace(TINY, steps=5))[-1]["loss"] != losses(replace(TINY, steps=5, seed=1))[-1]["loss"]
+
+
+def test_a_diverging_encoder_decoder_stops_as_diverged_and_says_why():
+    """ReLU cells, lr 1, no clipping: the loss or gradient turns non-finite and the run stops there."""
+    trainer = Seq2SeqTrainer(Seq2SeqConfig(cell="rnn_relu", lr=1.0, clip_norm=float("inf"), steps=100))
+    rows = list(trainer.fit())
+    assert trainer.status == "diverged" and trainer.done and len(rows) < 100
+    assert trainer.divergence.step == rows[-1]["step"] == trainer.step_count
+    assert "infinite or NaN" in trainer.divergence.explain()
+    assert all(math.isfinite(row["loss"]) for row in rows[:-1])
+    with pytest.raises(RuntimeError):
+        trainer.step()
+
+
+def test_wrong_types_are_named_not_crashed_on():
+    assert Seq2SeqConfig(hidden_size="64").validate() == [
+        "hidden_size must be a whole number (got '64' of type str)."]
+    with pytest.raises(TypeError, match="needs a Seq2SeqConfig"):
+        Seq2SeqTrainer({"task": "reverse"})

@@ -72,6 +72,19 @@ def test_clipping_keeps_the_same_run_finite():
     assert last.grad_norm_clipped <= 1.0 + 1e-6
 
 
+def test_a_finite_blow_up_ends_finished_with_a_note_and_a_good_run_without():
+    """SGD at lr 10 with a clip at 1000 never turns infinite, but ends far above its start and baseline."""
+    blown = Trainer(RunConfig(optimizer="sgd", lr=10.0, clip_norm=1000.0, steps=10, hidden_size=8))
+    list(blown.fit())
+    assert blown.status == "finished"
+    note = blown.end_note()
+    assert "far above where it started" in note and "Lower the learning rate (10)" in note
+    calm = Trainer(RunConfig(steps=10, hidden_size=8))
+    list(calm.fit())
+    assert calm.end_note() == "" and calm.end_note(calm.evaluate()[0]) == ""
+    assert "far above" in calm.end_note(float("nan"))
+
+
 def test_clipped_gradient_norm_is_measured_after_clipping():
     """Clipping off: the two norms are equal. On, with a gradient far past clip_norm: the raw norm
     stays large and the norm the optimizer used is clip_norm (measured, not min(raw, clip_norm))."""

@@ -94,6 +94,20 @@ def bad_files() -> dict[str, tuple[bytes, str]]:
                                          "b.weight_ih_l0": torch.zeros(4, 2)}), "several recurrent layers"),
         "projections": (save_safetensors(torch.nn.LSTM(3, 6, proj_size=2).state_dict()), "proj_size"),
         "too large": (save_safetensors(torch.nn.GRU(2, 600).state_dict()), "too large to replay"),
+        "stretched with expand": (torch_saved({**state, "weight_hh_l0": torch.zeros(1).expand(24, 6)}),
+                                  "claims shape (24, 6) (144 numbers) but its storage holds 1"),
+        "a huge stretched weight": (
+            torch_saved({**state, "weight_hh_l0": torch.zeros(1).expand(80000, 20000)}),
+            "1,600,000,000 numbers; at most 2,097,152 per tensor"),
+        "layer 99999999": (torch_saved({**state, "weight_ih_l99999999": torch.zeros(24, 3)}),
+                           "names layer 99999999; at most 4 layers"),
+        "float8": (torch_saved({**state, "bias_hh_l0": state["bias_hh_l0"].to(torch.float8_e4m3fn)}),
+                   "bias_hh_l0 holds float8_e4m3fn numbers"),
+        "meta": (torch_saved({**state, "weight_hh_l0": torch.zeros(24, 6, device="meta")}), "meta device"),
+        "sparse": (torch_saved({**state, "weight_hh_l0": state["weight_hh_l0"].to_sparse()}), "sparse"),
+        "0-dim": (save_safetensors({**state, "weight_ih_l0": torch.tensor(1.0)}), "has shape ()"),
+        "(64, 0)": (torch_saved({**state, "weight_ih_l0": torch.zeros(64, 0)}), "has shape (64, 0)"),
+        "legacy format": (b"\x80\x02" + b"\x00" * 40, "legacy format"),
     }
 
 
@@ -102,6 +116,15 @@ def test_every_bad_file_raises_an_upload_error_that_says_why(name):
     data, message = bad_files()[name]
     with pytest.raises(UploadError, match=re.escape(message)):
         load_module(data)
+
+
+def test_tensors_in_memory_are_checked_like_a_file_before_being_touched():
+    """infer() on a state_dict in memory: an expanded weight is refused without materialising it."""
+    state = module(layers=1, bidirectional=False).state_dict()
+    with pytest.raises(UploadError, match="stretched with expand"):
+        infer({**state, "weight_hh_l0": torch.zeros(1).expand(24, 6)})
+    with pytest.raises(UploadError, match="sparse"):
+        infer({**state, "weight_hh_l0": state["weight_hh_l0"].to_sparse()})
 
 
 def test_typed_and_generated_sequences_are_checked():

@@ -6,7 +6,8 @@
 
 Loss: mean cross-entropy over the real target tokens (<eos> included), padding ignored.
 Adam with a cosine learning-rate decay to 0 at the last step (so the last steps settle
-rather than wander), gradient norm clipped. Same config and seed, same run.
+rather than wander), gradient norm clipped. Same config and seed, same run. A run whose
+loss or gradient turns NaN/inf stops with status "diverged" and a `Divergence` saying why.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from explorer.cells import CELLS
+from explorer.checks import type_problems
 from explorer.seq2seq.decode import encode, exact_match, unroll
 from explorer.seq2seq.model import ATTENTIONS, Seq2Seq
 from explorer.seq2seq.tasks import PAD, TASKS, PairBatch
+from explorer.train import Divergence, sigma_max
 
 
 def _constant(start: float, progress: float) -> float:
@@ -74,7 +77,9 @@ class Seq2SeqConfig:
 
     def validate(self) -> list[str]:
         """Problems a person can fix; empty when the config can run."""
-        problems = []
+        problems = type_problems(self)
+        if problems:  # the checks below compare numbers: they need the right types
+            return problems
         for name, registry in (("cell", CELLS), ("attention", ATTENTIONS), ("task", TASKS),
                                ("schedule", SCHEDULES)):
             if getattr(self, name) not in registry:
@@ -119,6 +124,8 @@ def sequence_loss(logits: Tensor, tgt: Tensor) -> Tensor:
 
 class Seq2SeqTrainer:
     def __init__(self, cfg: Seq2SeqConfig):
+        if not isinstance(cfg, Seq2SeqConfig):
+            raise TypeError(f"Seq2SeqTrainer needs a Seq2SeqConfig (got a {type(cfg).__name__}).")
         problems = cfg.validate()
         if problems:
             raise ValueError(" ".join(problems))
@@ -133,13 +140,18 @@ class Seq2SeqTrainer:
         self.held_out = self.task.sample(np.random.default_rng([cfg.seed, 2]), cfg.eval_size, cfg.seq_len)
         self.probe = self.task.sample(np.random.default_rng([cfg.seed, 1]), cfg.probe_size, cfg.seq_len)
         self.step_count, self.elapsed = 0, 0.0
+        self.status = "ready"  # then "training", and "finished" or "diverged"
+        self.divergence: Divergence | None = None
 
     @property
     def done(self) -> bool:
-        return self.step_count >= self.cfg.steps
+        return self.status in ("finished", "diverged")
 
     def step(self) -> dict[str, float]:
-        """One optimizer step on a fresh batch; the numbers of that step."""
+        """One optimizer step on a fresh batch; the numbers of that step. A loss or gradient
+        that is not finite ends the run ("diverged") without changing the weights."""
+        if self.done:
+            raise RuntimeError(f"the run is already {self.status}")
         start = time.perf_counter()
         self.model.train()
         ratio = self.cfg.teacher_ratio(self.step_count + 1)
@@ -147,15 +159,25 @@ class Seq2SeqTrainer:
         out = unroll(self.model, encode(self.model, src, src_len), tgt.shape[1], tgt, ratio, self.coin)
         loss = sequence_loss(out.logits, tgt)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norm = float(nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_norm))
-        self.optimizer.step()
-        self.scheduler.step()
+        loss_value, grad_norm = float(loss.detach()), math.nan
+        if math.isfinite(loss_value):
+            loss.backward()
+            grad_norm = float(nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_norm))
         self.step_count += 1
+        if math.isfinite(loss_value) and math.isfinite(grad_norm):
+            self.optimizer.step()
+            self.scheduler.step()
+            self.status = "finished" if self.step_count >= self.cfg.steps else "training"
+        else:
+            self.status = "diverged"
+            self.divergence = Divergence(
+                self.step_count, loss_value, grad_norm,
+                sigma_max(self.model.decoder.weight_hh, self.cfg.hidden_size),
+                "loss" if not math.isfinite(loss_value) else "gradient")
         real = tgt != PAD
         accuracy = float(((out.tokens == tgt) & real).sum() / real.sum())
         self.elapsed += time.perf_counter() - start
-        return {"step": self.step_count, "loss": float(loss.detach()), "token_accuracy": accuracy,
+        return {"step": self.step_count, "loss": loss_value, "token_accuracy": accuracy,
                 "teacher_ratio": ratio, "forced": out.forced, "grad_norm": grad_norm,
                 "elapsed": self.elapsed}
 
