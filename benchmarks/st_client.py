@@ -23,8 +23,8 @@ against the frames a real Chromium exchanges with the app. What the browser does
    names; an `auto_rerun` repeating a fragment's interval keeps its timer.
 
 Subclasses see every element delivered (`on_element`) and every finished run (`on_finished`); the
-session records round trips (rerun sent → the next run that started after it finishes; app
-heartbeat → ack, a probe the browser sends only when its host asks) and errors.
+session records round trips (rerun sent → the next run that started after it finishes; a
+websocket ping → its pong, a probe the browser does not send) and errors.
 """
 
 from __future__ import annotations
@@ -119,8 +119,8 @@ class Session:
         self.started: list[float] = []  # ... of those whose answering run has started
         self.round_trips: list[tuple[float, float, bool]] = []  # (sent, seconds, was a fragment rerun)
         self.fragment_sends: set[float] = set()
-        self.heartbeats: list[float] = []
-        self.heartbeat_rtts: list[float] = []
+        self.ping_sent: float | None = None  # the ping awaiting its pong
+        self.pings: list[float] = []  # round trips of answered pings
         self.errors: list[tuple[float, str]] = []
         self.full_runs_finished = 0
         self.closing = False
@@ -185,9 +185,18 @@ class Session:
         await self.rerun(fragment_id, trigger=widget_id)
         return True
 
-    async def heartbeat(self) -> None:
-        self.heartbeats.append(time.monotonic())
-        await self._send(BackMsg(app_heartbeat=True))
+    async def ping(self) -> None:
+        """A websocket ping, awaited until its pong: the lightest round trip through the server's
+        event loop (the loop that also runs Streamlit's message handling). Not an app heartbeat:
+        its ack carries no id, and the server discards it with its other unsent messages when a
+        full run starts."""
+        self.ping_sent = time.monotonic()
+        try:
+            await (await self.ws.ping())
+        except ConnectionClosed:
+            return
+        self.pings.append(time.monotonic() - self.ping_sent)
+        self.ping_sent = None
 
     async def close(self) -> None:
         self.closing = True
@@ -253,8 +262,6 @@ class Session:
         elif kind == "stop_auto_rerun":
             for fragment_id in msg.stop_auto_rerun.fragment_ids:
                 self._stop_timer(fragment_id)
-        elif kind == "heartbeat_ack" and self.heartbeats:
-            self.heartbeat_rtts.append(now - self.heartbeats.pop(0))
         elif kind == "page_not_found":
             self.error(f"page not found: {msg.page_not_found.page_name}")
 

@@ -63,7 +63,7 @@ def test_two_sessions_open_a_share_link_press_train_and_watch_it_train(app_url):
                     for k in range(2)]
         await open_pages(students, 60)
         await press_all(students, 0.5)
-        await watch(students, 60, heartbeat_s=0.5)
+        await watch(students, 60, ping_every_s=0.5)
         await asyncio.gather(*(s.close() for s in students))
         return students
 
@@ -74,4 +74,4 @@ def test_two_sessions_open_a_share_link_press_train_and_watch_it_train(app_url):
         assert sum(t > s.training_at for t in s.updates) >= 1, "no chart update while training"
         assert s.status == "Finished"
         assert any(fragment for _, _, fragment in s.round_trips), "no automatic rerun was answered"
-        assert s.heartbeat_rtts
+        assert s.pings
