@@ -50,6 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
 from benchmarks.sampling import ProcSampler, f, loadavg, median, pct
 from benchmarks.st_client import Session
 
@@ -131,6 +133,7 @@ class Student(Session):
         self.updates: list[float] = []
         self.places: list[int] = []
         self.seen: set[str] = set()
+        self.fragment_runs = Counter()  # after the press: "ok", or "superseded" (its end unsent)
 
     def on_element(self, kind, key, element, msg_hash, fragment_id, now) -> None:
         if key == BUTTON:
@@ -157,6 +160,12 @@ class Student(Session):
                 self.ended_at = now
                 if self.status == "Could not train":
                     self.error(f"the run could not train: {text[:120]}")
+
+    def on_finished(self, status, fragment_ids, now) -> None:
+        """A fragment run whose end the server rewrote as FINISHED_EARLY_FOR_RERUN was superseded:
+        the next run started before its output was sent, and what was still queued was dropped."""
+        if self.pressed_at is not None and fragment_ids:
+            self.fragment_runs["superseded" if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN else "ok"] += 1
 
     def rate(self, deadline: float) -> float | None:
         """Chart updates per second from "Training" to the run's end (or the deadline), over ≥ 1 s."""
@@ -348,6 +357,7 @@ def summarize(scenario: Scenario, version: Code, sessions: int, seen: dict) -> d
     # a pong still awaited at the end counts as that old
     pings = [r for s in pressed for r in s.pings] + [end - s.ping_sent for s in pressed if s.ping_sent]
     unseen = Counter(s.status or "nothing" for s in pressed if not s.training_at)
+    runs = sum((s.fragment_runs for s in pressed), Counter())
     errors = [(s.name, text) for s in students for _, text in s.errors]
     row = {
         "bench": "classroom", "scenario": scenario.name, "title": scenario.title, "code": version.label,
@@ -361,6 +371,7 @@ def summarize(scenario: Scenario, version: Code, sessions: int, seen: dict) -> d
         "saw_place": sum(bool(s.places) for s in pressed),
         "max_place": max((p for s in pressed for p in s.places), default=0),
         "errors": len(errors), "error_sessions": len({n for n, _ in errors}), "error_texts": errors[:50],
+        "superseded_pct": 100 * runs["superseded"] / max(1, runs.total()), "fragment_runs": runs.total(),
         "pings": len(pings), "ping_s_max": max(pings, default=None),
         "pings_unanswered": sum(bool(s.ping_sent) for s in pressed),
         "never_trained_last": ", ".join(f"{k} {n}" for k, n in unseen.most_common()),
@@ -429,20 +440,23 @@ def markdown(rows: list[dict], notes: list[str]) -> str:
     lines += [
         "", "Round trips (p50 / p95, seconds): page load = connect to the first run's end; press = the "
         "Train rerun to the end of the run that answers it; fragment = an automatic rerun of the live "
-        "panel to the end of the run that answers it (coalesced requests share their answer); ping = "
+        "panel to the end of the run that answers it (coalesced requests share their answer), and the "
+        "share of fragment runs whose end the server marked as superseded (the next run started before "
+        "their output was sent: what was still queued was dropped); ping = "
         "a websocket ping to its pong (one at a time per session; a pong still awaited at the end counts "
         "as that old). CPU in cores from the first press to the end; *client* is this "
         "process (every session); *others* is the rest of the machine. Client lag p99: how late this "
         "process's event loop woke (a late client would measure itself).", "",
-        "| scenario | code | page load | press | fragment | ping (max; unanswered) | server cores "
-        "| workers cores | client cores | others cores | RSS server / workers MB | client lag p99 s "
-        "| window s | took s | load avg before → after |",
+        "| scenario | code | page load | press | fragment (runs ended superseded) | ping (max; unanswered) "
+        "| server cores | workers cores | client cores | others cores | RSS server / workers MB "
+        "| client lag p99 s | window s | took s | load avg before → after |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     lines += [
         f"| {r['title']} | {r['code']} | {f(r['page_load_s_p50'], '.2f')} / {f(r['page_load_s_p95'], '.2f')} "
         f"| {f(r['press_rtt_s_p50'], '.2f')} / {f(r['press_rtt_s_p95'], '.2f')} "
         f"| {f(r['fragment_rtt_s_p50'], '.2f')} / {f(r['fragment_rtt_s_p95'], '.2f')} "
+        f"({r['superseded_pct']:.0f}% of {r['fragment_runs']}) "
         f"| {f(r['ping_s_p50'], '.3f')} / {f(r['ping_s_p95'], '.3f')} "
         f"({f(r['ping_s_max'], '.2f')}; {r['pings_unanswered']}) "
         f"| {r['server_cores']:.2f} | {r['workers_cores']:.2f} | {r['client_cores']:.2f} "

@@ -106,7 +106,7 @@ class Session:
         parts = urlsplit(url)
         self.name, self.host, self.port = name or url, parts.hostname, parts.port or 80
         self.page_url, self.query, self.path = f"{parts.scheme}://{parts.netloc}/", parts.query, parts.path
-        self.ws = None
+        self.ws = self.reader = None
         self.page_hash = ""
         self.cache: dict[str, list] = {}  # hash -> [bytes, run count when last used, fragment id]
         self.cache_runs, self.max_age = 0, 2
