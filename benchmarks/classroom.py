@@ -420,7 +420,9 @@ def markdown(rows: list[dict], notes: list[str]) -> str:
         "## A classroom at the protocol level (`benchmarks/classroom.py`)", "",
         __doc__.split("\n", 1)[1].strip(), "",
         f"{os.cpu_count()} CPUs, shared with other people's work while this ran (see *others* and the "
-        "load averages): absolute rates are noisy; the versions alternate so both see the same noise.", "",
+        "load averages): absolute rates are noisy; the versions alternate so both see the same noise. "
+        f"Training workers: {os.environ.get('EXPLORER_WORKERS') or os.cpu_count()} (the servers inherit "
+        "this process's environment, `EXPLORER_WORKERS` included).", "",
         "| scenario | code | sessions (loaded / pressed) | jobs | updates/s while training: min / median / "
         "max (sessions rated) | ≥ 2/s | \"Training\" after press s: median / max "
         "| first point s: median / max | never shown training (last status shown) "
@@ -498,7 +500,9 @@ def main(revs: tuple[str, ...] = (BASELINE, TREE), names: tuple[str, ...] = tupl
 
 def cli(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.classroom",
-                                     description=__doc__.split("\n")[0])
+                                     description=__doc__.split("\n")[0],
+                                     epilog="The servers inherit the environment: EXPLORER_WORKERS=4 "
+                                            "python -m benchmarks.classroom ... trains four runs at once.")
     parser.add_argument("--scenario", action="append", choices=list(SCENARIOS),
                         help="seeds, preset or many (repeat for several; default: all)")
     parser.add_argument("--sessions", type=int, help="sessions per scenario instead of its own count")
