@@ -1,7 +1,8 @@
 """Run every benchmark in this folder and rewrite benchmarks/RESULTS.md: `make bench`.
 
 A benchmark is a module here with a `main()` that returns `(rows, markdown)`; its
-markdown becomes one section of RESULTS.md, under a header naming the machine.
+markdown becomes one section of RESULTS.md, under a header naming the machine. Modules
+without a `main()` are helpers the benchmarks share.
 `make bench ONLY="lab classic_adding"` reruns only those, keeping the other sections.
 """
 
@@ -62,8 +63,11 @@ def main(only: list[str]) -> None:
             if info.name in kept:
                 sections.append(f"{MARK}{info.name} -->\n{kept[info.name]}")
             continue
+        module = importlib.import_module(f"benchmarks.{info.name}")
+        if not hasattr(module, "main"):
+            continue  # a helper the benchmarks share (sampling, st_client)
         print(f"benchmarks.{info.name} ...", flush=True)
-        _, markdown = importlib.import_module(f"benchmarks.{info.name}").main()
+        _, markdown = module.main()
         sections.append(f"{MARK}{info.name} -->\n{markdown}")
     (HERE / "RESULTS.md").write_text("\n".join(sections))
     print(f"wrote {HERE / 'RESULTS.md'}")

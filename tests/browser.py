@@ -64,13 +64,17 @@ def artifact(name: str) -> Path:
 class StreamlitServer:
     """`streamlit run <script>` on a free loopback port, its output in test-artifacts/streamlit-<port>.log.
 
+    `cwd` is the app's folder (the repository by default; a benchmark may serve another checkout)
+    and `env` is added to this process's environment.
+
     Use as a context manager: entering starts it and waits until it is healthy,
     leaving terminates it.
     """
 
     def __init__(self, script: str = "app.py", *, port: int | None = None,
-                 log_name: str | None = None, extra_args: tuple[str, ...] = ()):
-        self.script = script
+                 log_name: str | None = None, extra_args: tuple[str, ...] = (),
+                 cwd: Path = ROOT, env: dict[str, str] | None = None):
+        self.script, self.cwd, self.env = script, cwd, env or {}
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         # one log per port: several test sessions may run side by side on one machine
@@ -92,9 +96,9 @@ class StreamlitServer:
 
     def start(self, timeout: float = SERVER_START_TIMEOUT) -> StreamlitServer:
         with self.log_path.open("wb") as log:  # the child keeps its own handle
-            self.proc = subprocess.Popen(self.command(), cwd=ROOT, stdout=log,
+            self.proc = subprocess.Popen(self.command(), cwd=self.cwd, stdout=log,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                         env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
                                          start_new_session=True)  # its own group: see stop()
         try:
             self.wait_healthy(timeout)
