@@ -25,6 +25,7 @@ from torch import Tensor, nn
 
 from explorer.checks import Problems
 from explorer.config import Limits, RunConfig
+from explorer.jobs.status import Status
 from explorer.models import SequenceModel
 from explorer.objectives import OBJECTIVES
 from explorer.record import trace_rnn
@@ -69,7 +70,7 @@ class Progress:
     metric: float
     grad_norm: float  # before clipping
     grad_norm_clipped: float  # what the optimizer used
-    status: str  # "training", "finished" or "diverged"
+    status: Status  # TRAINING, FINISHED or DIVERGED
     elapsed: float  # seconds of training so far
     trace: Trace | None = None  # a probe recording, every probe_every steps
     divergence: Divergence | None = None
@@ -108,14 +109,14 @@ class Trainer:
                                       cfg.seq_len)
         self.step_count = 0
         self.elapsed = 0.0
-        self.status = "ready"
+        self.status = Status.STARTING
         self.divergence: Divergence | None = None
         self.first_loss = math.nan
         self.recent_losses: deque[float] = deque(maxlen=RECENT)
 
     @property
     def done(self) -> bool:
-        return self.status in ("finished", "diverged")
+        return self.status in (Status.FINISHED, Status.DIVERGED)
 
     def tensors(self, batch: Batch) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         """x, y, lengths, loss mask on the device."""
@@ -153,7 +154,7 @@ class Trainer:
         with torch.no_grad():
             metric = float(self.objective.metric(pred, y, _metric_mask(batch, mask, self.device)))
         self.elapsed += time.perf_counter() - start
-        self.status = "finished" if self.step_count >= self.cfg.steps else "training"
+        self.status = Status.FINISHED if self.step_count >= self.cfg.steps else Status.TRAINING
         trace = self.probe_trace() if self._probe_due() else None
         return Progress(self.step_count, loss_value, metric, grad_norm, clipped, self.status,
                         self.elapsed, trace)
@@ -237,11 +238,11 @@ class Trainer:
         return sigma_max(self.model.rnn.weight_hh_l0, self.model.rnn.hidden_size)
 
     def _probe_due(self) -> bool:
-        return self.step_count % self.cfg.probe_every == 0 or self.status == "finished"
+        return self.step_count % self.cfg.probe_every == 0 or self.status == Status.FINISHED
 
     def _diverge(self, loss: float, grad_norm: float, start: float) -> Progress:
         self.elapsed += time.perf_counter() - start
-        self.status = "diverged"
+        self.status = Status.DIVERGED
         self.divergence = Divergence(
             self.step_count, loss, grad_norm, self.sigma_max(),
             "loss" if not math.isfinite(loss) else "gradient",

@@ -14,7 +14,16 @@
     run.join(); run.snapshot().history.array("loss")
 """
 
-from explorer.jobs.layer import Backend, Handle, JobLayer, JobLayerClosed
-from explorer.jobs.status import Status
+from importlib import import_module
 
-__all__ = ["Backend", "Handle", "JobLayer", "JobLayerClosed", "Status"]
+# name -> module, imported on first use: the trainers import `explorer.jobs.status` (a leaf) and
+# must not pull in the layer, which imports them back through the kinds
+_EXPORTS = {"Backend": "layer", "Handle": "layer", "JobLayer": "layer", "JobLayerClosed": "layer",
+            "Status": "status"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'explorer.jobs' has no attribute {name!r}")
+    return getattr(import_module(f"explorer.jobs.{_EXPORTS[name]}"), name)

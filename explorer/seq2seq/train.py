@@ -24,6 +24,7 @@ from torch.nn import functional as F
 
 from explorer.cells import CELLS
 from explorer.checks import type_problems
+from explorer.jobs.status import Status
 from explorer.seq2seq.decode import encode, exact_match, unroll
 from explorer.seq2seq.model import ATTENTIONS, Seq2Seq
 from explorer.seq2seq.tasks import PAD, TASKS, PairBatch
@@ -140,12 +141,12 @@ class Seq2SeqTrainer:
         self.held_out = self.task.sample(np.random.default_rng([cfg.seed, 2]), cfg.eval_size, cfg.seq_len)
         self.probe = self.task.sample(np.random.default_rng([cfg.seed, 1]), cfg.probe_size, cfg.seq_len)
         self.step_count, self.elapsed = 0, 0.0
-        self.status = "ready"  # then "training", and "finished" or "diverged"
+        self.status = Status.STARTING  # then TRAINING, and FINISHED or DIVERGED
         self.divergence: Divergence | None = None
 
     @property
     def done(self) -> bool:
-        return self.status in ("finished", "diverged")
+        return self.status in (Status.FINISHED, Status.DIVERGED)
 
     def step(self) -> dict[str, float]:
         """One optimizer step on a fresh batch; the numbers of that step. A loss or gradient
@@ -167,9 +168,9 @@ class Seq2SeqTrainer:
         if math.isfinite(loss_value) and math.isfinite(grad_norm):
             self.optimizer.step()
             self.scheduler.step()
-            self.status = "finished" if self.step_count >= self.cfg.steps else "training"
+            self.status = Status.FINISHED if self.step_count >= self.cfg.steps else Status.TRAINING
         else:
-            self.status = "diverged"
+            self.status = Status.DIVERGED
             self.divergence = Divergence(
                 self.step_count, loss_value, grad_norm,
                 sigma_max(self.model.decoder.weight_hh, self.cfg.hidden_size),
