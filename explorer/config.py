@@ -25,7 +25,7 @@ DEVICES = ("auto", "cpu", "cuda")
 @dataclass(frozen=True)
 class RunConfig:
     # model
-    cell: str = "lstm"  # rnn_tanh, rnn_relu, lstm, gru: which recurrence to train
+    cell: str = "lstm"  # a name in explorer.cells.CELLS (rnn_tanh, lstm, gru, jordan, …): the recurrence
     hidden_size: int = 32  # units per layer; more remembers more but trains slower
     num_layers: int = 1  # stacked layers; each reads the sequence of the one below
     bidirectional: bool = False  # also read the sequence backwards and concatenate
@@ -57,6 +57,9 @@ class RunConfig:
         problems: list[str] = []
         if self.cell not in CELLS:
             problems.append(f"Unknown cell '{self.cell}'. Choose one of: {', '.join(CELLS)}.")
+        elif CELLS[self.cell].owns_head and (self.num_layers > 1 or self.bidirectional):
+            problems.append(f"The {CELLS[self.cell].title} has one layer, read forwards: "
+                            "its output is fed back.")
         if self.task not in TASKS:
             problems.append(f"Unknown task '{self.task}'. Choose one of: {', '.join(TASKS)}.")
         if self.init not in INITS:

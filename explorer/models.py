@@ -5,6 +5,9 @@
         many_to_many: head(output)                     -> (B, T, O)
         many_to_one:  head([h_fwd at the last real step; h_bwd at t=0]) -> (B, O)
 
+Cells torch.nn has no layer for train as `explorer.recurrence.SpecRNN`. A cell that owns its
+head (the Jordan network, whose y_t is fed back) outputs y (B, T, O) itself: no head follows.
+
 Real values enter the recurrence as they are (W_ih is already the linear map),
 so x_t in every view is the task's own numbers. Variable-length batches are
 packed, so padding never reaches the recurrence. Layout is batch-first.
@@ -35,11 +38,15 @@ class SequenceModel(nn.Module):
         else:
             self.encoder = nn.Identity()
             rnn_input = task.input_size
+        extra = {"output_size": task.output_size} if spec.owns_head else {}
         self.rnn = spec.module(
             rnn_input, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0, batch_first=True, **spec.module_kwargs,
+            dropout=dropout if num_layers > 1 else 0.0, batch_first=True, **spec.module_kwargs, **extra,
         )
-        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), task.output_size)
+        self.fused = spec.fused
+        self.head = nn.Identity() if spec.owns_head else nn.Linear(
+            hidden_size * (2 if bidirectional else 1), task.output_size)
+        self.width = task.output_size if spec.owns_head else hidden_size  # one direction's output
 
     @classmethod
     def from_config(cls, cfg: RunConfig, task: Task) -> SequenceModel:
@@ -56,6 +63,8 @@ class SequenceModel(nn.Module):
         steps = inputs.shape[1]
         if lengths is None:
             output, _ = self.rnn(inputs)  # (B, T, D*H)
+        elif not self.fused:  # a SpecRNN keeps the state over padded steps, as packing does
+            output, _ = self.rnn(inputs, lengths=lengths)
         else:
             packed = pack_padded_sequence(inputs, lengths.cpu(), batch_first=True,
                                           enforce_sorted=False)
@@ -67,7 +76,7 @@ class SequenceModel(nn.Module):
         """The head applied to the recurrent output, as the task's shape asks."""
         if self.task.output == "many_to_many":
             return self.head(output)  # (B, T, O)
-        return self.head(final_states(output, lengths, self.rnn.hidden_size))  # (B, O)
+        return self.head(final_states(output, lengths, self.width))  # (B, O)
 
 
     def can_free_run(self) -> bool:

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from explorer.cells import CELLS
 from explorer.config import Limits, RunConfig
 from explorer.models import SequenceModel
 from explorer.objectives import OBJECTIVES
@@ -206,7 +207,7 @@ class Trainer:
 
     def sigma_max(self) -> float:
         """Largest singular value over the (H, H) blocks of layer 0's W_hh."""
-        w = self.model.rnn.weight_hh_l0.detach().double()
+        w = getattr(self.model.rnn, CELLS[self.cfg.cell].recurrent_weight + "_l0").detach().double()
         if not torch.isfinite(w).all():
             return math.inf
         blocks = w.split(self.model.rnn.hidden_size, dim=0)

@@ -32,7 +32,7 @@ MAX_HIDDEN, MAX_LAYERS, MAX_INPUT = 512, 4, 1024  # what a replay in the page ca
 MAX_STEPS, MAX_VALUE = 1000, 1e4  # typed or generated input sequences
 KEY = re.compile(r"^(?P<prefix>.*?)(?P<kind>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
                  r"_l(?P<layer>\d+)(?P<reverse>_reverse)?$")
-CELL_BY_GATES = {1: "rnn", 3: "gru", 4: "lstm"}
+CELL_BY_GATES = {spec.gate_count: spec.torch_module.lower() for spec in CELLS.values() if spec.fused}
 SEQUENCE_KINDS = ("sine", "random", "steps")
 
 

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from explorer.cells import CELLS
+from explorer.cells import FUSED_CELLS
 from explorer.seq2seq.decode import encode, exact_match, unroll
 from explorer.seq2seq.model import ATTENTIONS, Seq2Seq
 from explorer.seq2seq.tasks import PAD, TASKS, PairBatch
@@ -75,7 +75,7 @@ class Seq2SeqConfig:
     def validate(self) -> list[str]:
         """Problems a person can fix; empty when the config can run."""
         problems = []
-        for name, registry in (("cell", CELLS), ("attention", ATTENTIONS), ("task", TASKS),
+        for name, registry in (("cell", FUSED_CELLS), ("attention", ATTENTIONS), ("task", TASKS),
                                ("schedule", SCHEDULES)):
             if getattr(self, name) not in registry:
                 problems.append(f"Unknown {name} '{getattr(self, name)}'. "
