@@ -63,10 +63,11 @@ def trace_rnn(
 
 
 def _record(spec: CellSpec, module, xb: Tensor, loss_fn, mask, h0, dtype, lengths, hook=None,
-            weights=None) -> Trace:
+            weights=None, step=None) -> Trace:
     """The replay itself: xb (B, T, F) in `dtype`, h0 one state tuple per layer-direction.
-    `hook(layer, direction)` may return a per-step hook (see recurrence.run_direction) and
-    `weights(layer, direction, w)` may replace parameters: both for interventions."""
+    For interventions (explorer.interventions): `hook(layer, direction)` may return a per-step
+    hook (see recurrence.run_direction), `weights(layer, direction, w)` may replace parameters,
+    and `step` may replace the cell's step (e.g. one whose ops clamp a gate)."""
     module_dtype = next(module.parameters()).dtype
     num_dirs = 2 if module.bidirectional else 1
     parts = spec.cell.states
@@ -85,7 +86,8 @@ def _record(spec: CellSpec, module, xb: Tensor, loss_fn, mask, h0, dtype, length
                 if weights is not None:
                     w = weights(layer, direction, w)
                 start = h0[layer * num_dirs + direction]
-                per_step, gs = run_direction(spec.step, w, layer_input, start, mask, reverse=direction == 1,
+                per_step, gs = run_direction(step or spec.step, w, layer_input, start, mask,
+                                             reverse=direction == 1,
                                              hook=None if hook is None else hook(layer, direction))
                 for state in per_step:
                     for s in state:
