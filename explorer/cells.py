@@ -101,6 +101,16 @@ CELLS: dict[str, CellSpec] = {name: CellSpec(cell) for name, cell in CELL_SPECS.
 FUSED_CELLS: tuple[str, ...] = tuple(name for name, spec in CELLS.items() if spec.fused)  # torch.nn's four
 
 
+def resolve(name: str, custom_text: str = "") -> CellSpec:
+    """A registry entry by name; "custom" compiles `custom_text` (explorer.custom_cell) and registers it."""
+    if name == "custom":
+        from explorer.custom_cell import cell_from_text
+
+        cell = cell_from_text(custom_text)
+        return CELLS.get(cell.name) or register(cell)
+    return CELLS[name]
+
+
 def spec_for_module(module: nn.Module) -> CellSpec:
     """The registry entry that replays a torch.nn.RNN/LSTM/GRU (or a SpecRNN)."""
     if isinstance(getattr(module, "cell", None), Cell):

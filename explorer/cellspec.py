@@ -77,6 +77,7 @@ class Cell:
     output: str = "h"  # the state part the layer outputs (y for Jordan: the head is inside)
     extra_params: tuple[str, ...] = ()  # per-layer vectors/matrices beyond the four (see param_shapes)
     lesson: str = ""  # one line: what this cell shows
+    source: str = ""  # a custom cell's equations as written (explorer.custom_cell), else ""
 
     @property
     def gate_names(self) -> tuple[str, ...]:
@@ -116,10 +117,11 @@ class Cell:
         g = len(self.blocks) * hidden
         r = output_size if self.recurrent == "y" else hidden
         shapes = {"weight_ih": (g, input_size), self.recurrent_weight: (g, r), "bias_ih": (g,),
-                  "bias_hh": (g,)}
+                  "bias_hh": (g,)} if self.blocks else {}  # a custom cell names each weight itself
+        extra = {"weight_hy": (output_size, hidden), "bias_hy": (output_size,), "W_": (hidden, input_size),
+                 "U_": (hidden, hidden)}
         for name in self.extra_params:
-            shapes[name] = (output_size, hidden) if name == "weight_hy" else \
-                (output_size,) if name == "bias_hy" else (hidden,)
+            shapes[name] = extra.get(name, extra.get(name[:2], (hidden,)))
         return shapes
 
 
@@ -314,8 +316,13 @@ def tanh_gates() -> frozenset[str]:
     return frozenset(g.name for c in CELL_SPECS.values() for g in c.gates if g.activation in TANH_LIKE)
 
 
-def cell_spec(name: str) -> Cell:
-    """The registry entry of a cell, a custom cell's included (see explorer.custom_cell)."""
+def cell_spec(name: str, source: str = "") -> Cell:
+    """The registry entry of a cell; a custom cell's is compiled from its `source` text when this
+    process has not seen it yet (see explorer.custom_cell)."""
+    if name not in CELL_SPECS and source:
+        from explorer.custom_cell import cell_from_text
+
+        cell_from_text(source)
     if name in CELL_SPECS:
         return CELL_SPECS[name]
     raise KeyError(f"unknown cell '{name}'")

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from explorer.cells import CELLS
+from explorer.cells import resolve
 from explorer.config import RunConfig
 from explorer.inits import initialize
 from explorer.tasks import Task
@@ -28,9 +28,9 @@ from explorer.tasks import Task
 class SequenceModel(nn.Module):
     def __init__(self, task: Task, cell: str = "lstm", hidden_size: int = 32,
                  num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0,
-                 embedding_size: int = 16):
+                 embedding_size: int = 16, custom_cell: str = ""):
         super().__init__()
-        spec = CELLS[cell]
+        spec = resolve(cell, custom_cell)
         self.task = task
         if task.input_kind == "tokens":
             self.encoder: nn.Module = nn.Embedding(task.input_size, embedding_size)
@@ -51,7 +51,7 @@ class SequenceModel(nn.Module):
     @classmethod
     def from_config(cls, cfg: RunConfig, task: Task) -> SequenceModel:
         model = cls(task, cfg.cell, cfg.hidden_size, cfg.num_layers, cfg.bidirectional,
-                    cfg.dropout, cfg.embedding_size)
+                    cfg.dropout, cfg.embedding_size, cfg.custom_cell)
         initialize(model.rnn, cfg.init, cfg.spectral_radius, cfg.forget_bias)
         return model
 

@@ -124,6 +124,7 @@ def _record(spec: CellSpec, module, xb: Tensor, loss_fn, mask, h0, dtype, length
         loss=float(loss.detach()),
         lengths=None if lengths is None else np.asarray(lengths, dtype=np.int64),
         params={k: v.detach().float().cpu().numpy() for k, v in module.named_parameters()},
+        cell_text=spec.cell.source,
     )
 
 

@@ -79,7 +79,7 @@ def explain(trace: Trace, layer: int, direction: int, example: int, t: int, unit
 def from_trace(trace: Trace, layer: int, direction: int, example: int, t: int) -> StepInput:
     """What step t of one layer-direction read, from the trace (zero initial state, as recorded)."""
     try:
-        spec = cell_spec(trace.cell_type)
+        spec = cell_spec(trace.cell_type, trace.cell_text)
     except KeyError:
         raise ValueError(f"no step-through for cell type '{trace.cell_type}'") from None
     last = last_step(trace, example)
@@ -93,9 +93,10 @@ def from_trace(trace: Trace, layer: int, direction: int, example: int, t: int) -
         values = recorded[part][layer, direction, example]
         before[part] = np.asarray(np.zeros(values.shape[-1]) if fresh else values[prev], dtype=np.float64)
     suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-    if f"weight_ih{suffix}" not in trace.params:
+    first = next(iter(spec.param_shapes(1, 1, 1)))
+    if f"{first}{suffix}" not in trace.params:
         raise ValueError("This recording does not hold the layer's weights, so its steps cannot be redone.")
-    rows = trace.params[f"weight_ih{suffix}"].shape[0]
+    rows = trace.params[f"{first}{suffix}"].shape[0]
     weights = {name: np.asarray(trace.params.get(name + suffix, np.zeros(rows)), dtype=np.float64)
                for name in spec.param_shapes(1, 1, 1)}
     x = np.asarray(layer_input(trace, layer, example)[t], dtype=np.float64)

@@ -60,6 +60,7 @@ class Trace:
     vocab: tuple[str, ...] | None = None  # token id -> label
     step: int = 0  # training step at which it was recorded
     task: str = ""
+    cell_text: str = ""  # a custom cell's equations (explorer.custom_cell), so the trace explains itself
 
     @property
     def num_layers(self) -> int:
@@ -104,6 +105,7 @@ class Trace:
             "vocab": list(self.vocab) if self.vocab is not None else None,
             "step": self.step,
             "task": self.task,
+            "cell_text": self.cell_text,
         }
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         np.savez_compressed(path, **arrays)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from explorer.cells import CELLS
+from explorer.cells import spec_for_module
 from explorer.config import Limits, RunConfig
 from explorer.models import SequenceModel
 from explorer.objectives import OBJECTIVES
@@ -207,7 +207,10 @@ class Trainer:
 
     def sigma_max(self) -> float:
         """Largest singular value over the (H, H) blocks of layer 0's W_hh."""
-        w = getattr(self.model.rnn, CELLS[self.cfg.cell].recurrent_weight + "_l0").detach().double()
+        name = spec_for_module(self.model.rnn).recurrent_weight + "_l0"
+        if not hasattr(self.model.rnn, name):  # a custom cell names its weights itself
+            return math.nan
+        w = getattr(self.model.rnn, name).detach().double()
         if not torch.isfinite(w).all():
             return math.inf
         blocks = w.split(self.model.rnn.hidden_size, dim=0)
