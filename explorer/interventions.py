@@ -45,6 +45,8 @@ class Intervention:
             found.append(f"This {trace.cell_type} has no gate '{self.clamp_gate}'.")
         if any(not 0 <= u < trace.hidden_size for u in self.clamp_units + self.ablate_units):
             found.append(f"Units are 0 to {trace.hidden_size - 1}.")
+        if self.freeze_whh and not any(k.startswith(("weight_hh", "weight_yh")) for k in trace.params):
+            found.append("This cell has no W_hh to freeze (a custom cell names its weights itself).")
         return found
 
 
@@ -98,12 +100,14 @@ def rerun(trace: Trace, change: Intervention = Intervention(),
 
         hook = lambda layer, direction: ablate  # noqa: E731
 
-    weights = None
-    if change.freeze_whh:
-        def weights(layer, direction, w):
+    def weights(layer, direction, w):
+        suffix = f"_l{layer}" + ("_reverse" if direction else "")
+        if change.freeze_whh:
             name = spec.cell.recurrent_weight
-            suffix = f"_l{layer}" + ("_reverse" if direction else "")
-            return w | {name: torch.as_tensor(np.asarray(frozen_params[name + suffix]), dtype=torch.float64)}
+            w = w | {name: torch.as_tensor(np.asarray(frozen_params[name + suffix]), dtype=torch.float64)}
+        if change.ablate_units and w.get("weight_hy") is not None:  # Jordan's y reads h inside the step
+            w = w | {"weight_hy": torch.where(units(change.ablate_units), 0.0, w["weight_hy"])}
+        return w
 
     result = _record(spec, module, x, None, mask, h0, torch.float64, trace.lengths, hook=hook,
                      weights=weights, step=step)

@@ -181,8 +181,11 @@ def dot_table(s: Step, unit: int) -> pd.DataFrame:
     })
     for k, b in enumerate(spec.blocks):
         r = k * hidden + unit
-        frame[f"weight ({b})"] = np.concatenate([w["weight_ih"][r], w[spec.recurrent_weight][r],
-                                                 [w["bias_ih"][r], w["bias_hh"][r]]])
+        column = np.concatenate([w["weight_ih"][r], w[spec.recurrent_weight][r],
+                                 [w["bias_ih"][r], w["bias_hh"][r]]])
+        recurrent = frame["value"].to_numpy()[len(s.inp.x):] @ column[len(s.inp.x):]
+        if np.isclose(recurrent, s.from_h[b][unit]):  # not a block that reads something else (MGU's n: f ⊙ h)
+            frame[f"weight ({b})"] = column
     return frame
 
 

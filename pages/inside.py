@@ -86,9 +86,10 @@ def intervene(trace: Trace, first: Trace, options: ViewOptions) -> None:
                               disabled=not gate, persist_state="session")
     ablated = middle.multiselect("Zero (ablate) hidden units", units, key=f"{P}_ablate_units",
                                  persist_state="session")
+    can_freeze = first is not trace and any(k.startswith(("weight_hh", "weight_yh")) for k in trace.params)
     frozen = right.toggle("Freeze W_hh at the first recording's", key=f"{P}_freeze", persist_state="session",
-                          disabled=first is trace, help="Every other weight keeps this recording's value.")
-    change = Intervention(gate, value, tuple(held), tuple(ablated), frozen and first is not trace)
+                          disabled=not can_freeze, help="Every other weight keeps this recording's value.")
+    change = Intervention(gate, value, tuple(held), tuple(ablated), frozen and can_freeze)
     if change.empty:
         st.info("Choose a change above: the probe reruns with it, beside the untouched rerun.")
         return

@@ -14,7 +14,7 @@ from explorer import RunConfig, Trainer, trace_rnn
 from explorer.__main__ import main
 from explorer.cells import CELLS, register, unregister
 from explorer.cellspec import Cell, Gate, split_blocks
-from explorer.stepthrough import explain
+from explorer.stepthrough import explain, from_trace, step
 from explorer.tasks import TASKS
 from explorer.trace import Trace
 from explorer.views import VIEWS, ViewOptions
@@ -86,6 +86,12 @@ def test_every_view_builds_and_the_step_through_redoes_the_recording(cell):
         shown = explain(trace, layer_k, direction, example, t, unit=1)
         assert shown.recomputed == pytest.approx(shown.recorded, abs=1e-5)
         assert shown.numbers and shown.equations
+        table = shown.products  # every weight column it shows adds up to the step's own numbers
+        s = step(from_trace(trace, layer_k, direction, example, t))
+        for column in (c for c in table.columns if c.startswith("weight")):
+            block = column[len("weight ("):-1]
+            total = (table["value"] * table[column]).sum()
+            assert total == pytest.approx(s.from_x[block][1] + s.from_h[block][1], abs=1e-9)
 
 
 def test_every_cell_trains_a_few_steps_in_the_run_layer(cell):

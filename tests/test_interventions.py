@@ -5,6 +5,8 @@ import pytest
 import torch
 
 from explorer import trace_rnn
+from explorer.cells import CELLS, resolve
+from explorer.custom_cell import EXAMPLE
 from explorer.gradients import trace_decay
 from explorer.inits import set_forget_bias
 from explorer.interventions import Intervention, rerun, summary
@@ -50,3 +52,14 @@ def test_freezing_w_hh_uses_the_earlier_weights_and_bad_changes_are_refused(lstm
         rerun(lstm_trace, Intervention(clamp_gate="z"))
     with pytest.raises(ValueError, match="earlier recording"):
         rerun(lstm_trace, Intervention(freeze_whh=True))
+
+
+def test_ablating_every_unit_of_a_jordan_network_leaves_only_its_output_bias():
+    """Its y_t is computed inside the step from h_t: an ablated unit reaches y neither."""
+    torch.manual_seed(2)
+    jordan = CELLS["jordan"].module(2, 5, batch_first=True, output_size=1)
+    changed = rerun(trace_rnn(jordan, torch.randn(2, 6, 2)), Intervention(ablate_units=tuple(range(5))))
+    np.testing.assert_allclose(changed.output, float(jordan.bias_hy_l0), atol=1e-6)
+    with pytest.raises(ValueError, match="no W_hh to freeze"):
+        rerun(trace_rnn(resolve("custom", EXAMPLE).module(2, 3, batch_first=True), torch.randn(1, 4, 2)),
+              Intervention(freeze_whh=True), {})
