@@ -107,6 +107,8 @@ def resolve(name: str, custom_text: str = "") -> CellSpec:
         from explorer.custom_cell import cell_from_text
 
         cell = cell_from_text(custom_text)
+        for stale in [n for n, spec in CELLS.items() if spec.cell.source and n not in CELL_SPECS]:
+            del CELLS[stale]  # custom_cell keeps the newest few; so does this registry
         return CELLS.get(cell.name) or register(cell)
     return CELLS[name]
 

@@ -303,17 +303,26 @@ CELL_SPECS: dict[str, Cell] = {c.name: c for c in (
 )}
 
 
+def _gates() -> dict[str, Gate]:
+    """Gate name -> its Gate, the built-in cells' first: a name means the same gate everywhere,
+    and a custom cell's gate that reuses a letter does not rename or recolour it."""
+    found: dict[str, Gate] = {}
+    for cell in sorted(CELL_SPECS.values(), key=lambda c: bool(c.source)):
+        for g in cell.gates:
+            found.setdefault(g.name, g)
+    return found
+
+
 def gate_titles() -> dict[str, str]:
-    """Gate name -> "title name" over every cell (a name means the same gate everywhere)."""
-    return {g.name: g.label for c in CELL_SPECS.values() for g in c.gates}
+    return {name: g.label for name, g in _gates().items()}
 
 
 def gate_colors() -> dict[str, str]:
-    return {g.name: g.color for c in CELL_SPECS.values() for g in c.gates}
+    return {name: g.color for name, g in _gates().items() if g.color}
 
 
 def tanh_gates() -> frozenset[str]:
-    return frozenset(g.name for c in CELL_SPECS.values() for g in c.gates if g.activation in TANH_LIKE)
+    return frozenset(name for name, g in _gates().items() if g.activation in TANH_LIKE)
 
 
 def cell_spec(name: str, source: str = "") -> Cell:

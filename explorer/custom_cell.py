@@ -29,6 +29,7 @@ from functools import lru_cache
 from explorer.cellspec import ACTIVATION_LATEX, CELL_SPECS, Cell, Gate
 
 MAX_CHARS, MAX_LINES, MAX_TOKENS, MAX_DEPTH, MAX_WEIGHTS = 2000, 12, 120, 12, 24
+MAX_KEPT = 32  # custom cells kept in the registry of one process
 FUNCTIONS = {"σ": "sigmoid", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu"}
 STATES = ("h", "c")
 EXAMPLE = """f = σ(W_f @ x + U_f @ h + b_f)
@@ -61,9 +62,20 @@ def custom_name(text: str) -> str:
     return "custom_" + hashlib.sha1(text.strip().encode()).hexdigest()[:8]
 
 
-@lru_cache(maxsize=64)
 def cell_from_text(text: str) -> Cell:
-    """Compile (or fetch) the cell of a text and put it in the spec registry; CellTextError if bad."""
+    """Compile (or fetch) the cell of a text and put it in the spec registry; CellTextError if bad.
+    The registry keeps the newest MAX_KEPT custom cells (one per text typed)."""
+    cell = _compile(text)
+    CELL_SPECS.pop(cell.name, None)
+    CELL_SPECS[cell.name] = cell  # newest last
+    custom = [name for name, c in CELL_SPECS.items() if c.source]
+    for name in custom[:-MAX_KEPT]:
+        del CELL_SPECS[name]
+    return cell
+
+
+@lru_cache(maxsize=64)
+def _compile(text: str) -> Cell:
     lines, found = _parse(text)
     found += _check(lines)
     if found:
@@ -71,14 +83,13 @@ def cell_from_text(text: str) -> Cell:
     name = custom_name(text)
     weights = sorted({n for _, tree in lines for n in _names(tree) if n[:2] in ("W_", "U_", "b_", "p_")})
     assigned = [target for target, _ in lines]
-    gates = tuple(Gate(t, "candidate" if _kind(tree) == "tanh" else "gate", "", _kind(tree))
-                  for t, tree in lines if t not in STATES)
+    known = {g.name: g.title for c in CELL_SPECS.values() if not c.source for g in c.gates}
+    gates = tuple(Gate(t, known.get(t, "candidate" if _kind(tree) == "tanh" else "gate"), "", _kind(tree))
+                  for t, tree in lines if t not in STATES)  # a letter keeps its meaning: f is a forget gate
     states = ("h", "c") if "c" in assigned else ("h",)
-    cell = Cell(name, "Your cell", "Yours", "", states, (), gates, _latex(lines), _stepper(lines),
+    return Cell(name, "Your cell", "Yours", "", states, (), gates, _latex(lines), _stepper(lines),
                 extra_params=tuple(weights), source=text.strip(),
                 lesson="Written in the custom cell language.")
-    CELL_SPECS[name] = cell
-    return cell
 
 
 # ---- parsing ---------------------------------------------------------------------------------

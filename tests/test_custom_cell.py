@@ -72,3 +72,14 @@ def test_the_text_is_never_evaluated(monkeypatch):
         monkeypatch.setattr(builtins, name, lambda *a, **k: pytest.fail("evaluated"), raising=True)
     cell = cell_from_text("z = σ(W_z @ x + U_z @ h)\nh = z * h + (1 - z) * tanh(W_h @ x + 0.5)")
     assert cell.gate_names == ("z",)
+
+
+def test_custom_gates_do_not_rename_the_built_in_ones_and_the_registry_stays_bounded():
+    from explorer.cellspec import CELL_SPECS, gate_colors, gate_titles
+    from explorer.custom_cell import MAX_KEPT
+
+    for k in range(MAX_KEPT + 5):
+        resolve("custom", f"f = σ(W_f @ x + {k})\nh = f * h")
+    assert gate_titles()["f"] == "forget gate f" and gate_colors()["f"] == "#D55E00"
+    assert sum(1 for c in CELL_SPECS.values() if c.source) == MAX_KEPT
+    assert sum(1 for s in CELLS.values() if s.cell.source) <= MAX_KEPT
