@@ -34,6 +34,7 @@ PAGES = [
     ("race", "Race", "sports_score"),
     ("attention", "Attention", "center_focus_strong"),
     ("anatomy", "Cell anatomy", "functions"),
+    ("your_cell", "Your cell", "edit_note"),
     ("shapes", "Shape explorer", "straighten"),
     ("your_model", "Your model", "upload_file"),
 ]

@@ -28,7 +28,8 @@ NAME = re.compile(r"[a-z0-9_]{1,32}")  # what a URL may give a text field: a reg
 @dataclass(frozen=True)
 class RunConfig:
     # model
-    cell: str = "lstm"  # rnn_tanh, rnn_relu, lstm, gru: which recurrence to train
+    cell: str = "lstm"  # a name in explorer.cells.CELLS (rnn_tanh, lstm, gru, jordan, …), or "custom"
+    custom_cell: str = ""  # cell "custom": its equations in the custom cell language (text, never code)
     hidden_size: int = 32  # units per layer; more remembers more but trains slower
     num_layers: int = 1  # stacked layers; each reads the sequence of the one below
     bidirectional: bool = False  # also read the sequence backwards and concatenate
@@ -62,13 +63,20 @@ class RunConfig:
         problems = type_problems(self)
         if problems:  # the checks below compare numbers: they need the right types
             return problems
-        if self.cell not in CELLS:
+        if self.cell == "custom":
+            from explorer.custom_cell import problems as custom_problems
+
+            problems += custom_problems(self.custom_cell)
+        elif self.cell not in CELLS:
             problems.append(f"Unknown cell {brief(self.cell)}. Choose one of: {', '.join(CELLS)}.")
+        elif CELLS[self.cell].owns_head and (self.num_layers > 1 or self.bidirectional):
+            problems.append(f"The {CELLS[self.cell].title} has one layer, read forwards: "
+                            "its output is fed back.")
         if self.task not in TASKS:
             problems.append(f"Unknown task {brief(self.task)}. Choose one of: {', '.join(TASKS)}.")
         if self.init not in INITS:
             problems.append(f"Unknown initialization {brief(self.init)}. Choose one of: {', '.join(INITS)}.")
-        elif self.cell in CELLS and not INITS[self.init].applies_to(self.cell):
+        elif self.cell in CELLS | {"custom": None} and not INITS[self.init].applies_to(self.cell):
             problems.append(f"Initialization '{self.init}' applies only to vanilla RNNs.")
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"Unknown optimizer {brief(self.optimizer)}. Choose adam or sgd.")

@@ -23,10 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from explorer.cellspec import CELL_SPECS
 from explorer.trace import Trace
 
 FLOOR = 1e-30  # log plots draw smaller values (and exact zeros) on this line, labelled "below 1e-30"
-ACTIVATION_GAIN = {"rnn_tanh": 1.0, "rnn_relu": 1.0}  # γ = max |act'|; vanilla cells only
+# γ = max |act'| (1 for tanh and ReLU) of the vanilla cells: one block, read through W_hh, no gates
+ACTIVATION_GAIN = {name: 1.0 for name, cell in CELL_SPECS.items()
+                   if cell.blocks == ("h",) and cell.recurrent == "h" and not cell.gates}
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,10 @@ class CarryGate:
     symbol: str  # how the page writes its mean
 
 
-CARRY_GATES = {"lstm": CarryGate("f", True, "f̄"), "gru": CarryGate("z", False, "z̄")}
+# read from each cell's entry: LSTMs carry through f on c, the GRU through z on h; cells without
+# one (the Jordan network, the LSTM without a forget gate, the MGU) are measured, not predicted
+CARRY_GATES = {name: CarryGate(cell.carry.gate, cell.carry.state == "c", cell.carry.symbol)
+               for name, cell in CELL_SPECS.items() if cell.carry is not None}
 
 
 def decay_ratios(norms: np.ndarray) -> np.ndarray:
@@ -125,7 +131,12 @@ def spectra(params: dict[str, np.ndarray], gates: Sequence[str] = (), layer: int
 
 
 def trace_spectra(trace: Trace, layer: int = 0, direction: int = 0) -> list[Spectrum]:
-    return spectra(trace.params, tuple(trace.gates), layer, direction)
+    """One Spectrum per (H, H) block of W_hh; none for a cell without W_hh (Jordan's W_yh is (H, O))."""
+    if f"weight_hh_l{layer}" + ("_reverse" if direction else "") not in trace.params:
+        return []
+    cell = CELL_SPECS.get(trace.cell_type)
+    blocks = cell.blocks if cell is not None and cell.blocks != ("h",) else tuple(trace.gates)
+    return spectra(trace.params, blocks, layer, direction)
 
 
 def spectral_series(traces: Sequence[Trace], max_points: int = 24) -> tuple[np.ndarray, dict, dict]:

@@ -28,7 +28,7 @@ def _orthogonal(module: nn.RNNBase) -> None:
         if name.startswith("weight_hh"):
             for block in p.data.split(module.hidden_size, dim=0):
                 nn.init.orthogonal_(block)
-        elif name.startswith("weight_ih"):
+        elif name.startswith("weight"):  # W_ih, and a Jordan network's W_yh and W_hy
             nn.init.xavier_uniform_(p.data)
         else:
             nn.init.zeros_(p.data)
@@ -79,15 +79,17 @@ def set_spectral_radius(module: nn.RNNBase, radius: float) -> None:
 
 @torch.no_grad()
 def set_forget_bias(module: nn.RNNBase, value: float) -> None:
-    """LSTM: b_if + b_hf = value (b_ih carries it, b_hh's forget block is zeroed)."""
-    if not spec_for_module(module).has_cell_state or not module.bias:
-        return
+    """LSTMs: b_if + b_hf = value (b_ih carries it, b_hh's forget block is zeroed)."""
+    spec = spec_for_module(module)
+    if not spec.has_cell_state or "f" not in spec.blocks or not module.bias:
+        return  # e.g. the LSTM without a forget gate (NFG)
     h = module.hidden_size
+    rows = slice(spec.blocks.index("f") * h, (spec.blocks.index("f") + 1) * h)
     for name, p in module.named_parameters():
         if name.startswith("bias_ih"):
-            p.data[h:2 * h] = value
+            p.data[rows] = value
         elif name.startswith("bias_hh"):
-            p.data[h:2 * h] = 0.0
+            p.data[rows] = 0.0
 
 
 def initialize(module: nn.RNNBase, init: str, spectral_radius: float = 0.0,

@@ -59,6 +59,12 @@ GRADIENT_LESSONS = {
         "passes z_t of the gradient straight through, so the mean update gate z̄ = {bar:.3f} predicts a "
         "decay ≈ z̄^k (dashed); the path through the candidate n adds to it."
     ),
+    "measured_only": (
+        "**No one gate predicts it.** This cell has no W_hh whose spectrum bounds the decay and no "
+        "single carry gate: the Jordan network carries only its output y_t (the gradient returns "
+        "through y_{t-1} = W_hy h_{t-1} + b), the LSTM without a forget gate adds to c without "
+        "decay, and the MGU's one gate both forgets and writes. The line is the measured decay."
+    ),
     "clipping": (
         "**Exploding.** With σ_max > 1 the same product of Jacobians can grow at every step back, and "
         "one batch's gradient can be astronomically large; a plain SGD step then throws the weights "

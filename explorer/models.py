@@ -5,6 +5,9 @@
         many_to_many: head(output)                     -> (B, T, O)
         many_to_one:  head([h_fwd at the last real step; h_bwd at t=0]) -> (B, O)
 
+Cells torch.nn has no layer for train as `explorer.recurrence.SpecRNN`. A cell that owns its
+head (the Jordan network, whose y_t is fed back) outputs y (B, T, O) itself: no head follows.
+
 Real values enter the recurrence as they are (W_ih is already the linear map),
 so x_t in every view is the task's own numbers. Variable-length batches are
 packed, so padding never reaches the recurrence. Layout is batch-first.
@@ -16,7 +19,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from explorer.cells import CELLS
+from explorer.cells import resolve
 from explorer.config import RunConfig
 from explorer.inits import initialize
 from explorer.tasks import Task
@@ -25,9 +28,9 @@ from explorer.tasks import Task
 class SequenceModel(nn.Module):
     def __init__(self, task: Task, cell: str = "lstm", hidden_size: int = 32,
                  num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0,
-                 embedding_size: int = 16):
+                 embedding_size: int = 16, custom_cell: str = ""):
         super().__init__()
-        spec = CELLS[cell]
+        spec = resolve(cell, custom_cell)
         self.task = task
         if task.input_kind == "tokens":
             self.encoder: nn.Module = nn.Embedding(task.input_size, embedding_size)
@@ -35,16 +38,20 @@ class SequenceModel(nn.Module):
         else:
             self.encoder = nn.Identity()
             rnn_input = task.input_size
+        extra = {"output_size": task.output_size} if spec.owns_head else {}
         self.rnn = spec.module(
             rnn_input, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0, batch_first=True, **spec.module_kwargs,
+            dropout=dropout if num_layers > 1 else 0.0, batch_first=True, **spec.module_kwargs, **extra,
         )
-        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), task.output_size)
+        self.fused = spec.fused
+        self.head = nn.Identity() if spec.owns_head else nn.Linear(
+            hidden_size * (2 if bidirectional else 1), task.output_size)
+        self.width = task.output_size if spec.owns_head else hidden_size  # one direction's output
 
     @classmethod
     def from_config(cls, cfg: RunConfig, task: Task) -> SequenceModel:
         model = cls(task, cfg.cell, cfg.hidden_size, cfg.num_layers, cfg.bidirectional,
-                    cfg.dropout, cfg.embedding_size)
+                    cfg.dropout, cfg.embedding_size, cfg.custom_cell)
         initialize(model.rnn, cfg.init, cfg.spectral_radius, cfg.forget_bias)
         return model
 
@@ -56,6 +63,8 @@ class SequenceModel(nn.Module):
         steps = inputs.shape[1]
         if lengths is None:
             output, _ = self.rnn(inputs)  # (B, T, D*H)
+        elif not self.fused:  # a SpecRNN keeps the state over padded steps, as packing does
+            output, _ = self.rnn(inputs, lengths=lengths)
         else:
             packed = pack_padded_sequence(inputs, lengths.cpu(), batch_first=True,
                                           enforce_sorted=False)
@@ -67,7 +76,7 @@ class SequenceModel(nn.Module):
         """The head applied to the recurrent output, as the task's shape asks."""
         if self.task.output == "many_to_many":
             return self.head(output)  # (B, T, O)
-        return self.head(final_states(output, lengths, self.rnn.hidden_size))  # (B, O)
+        return self.head(final_states(output, lengths, self.width))  # (B, O)
 
 
     def can_free_run(self) -> bool:

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from explorer.cells import CellSpec, layer_weights, spec_for_module
+from explorer.recurrence import SpecRNN, run_direction
 from explorer.trace import Trace
 
 LossFn = Callable[[Tensor], Tensor]
@@ -51,33 +52,52 @@ def trace_rnn(
     A wrong argument raises TypeError or ValueError naming it and what is expected.
     """
     spec = _check_arguments(module, x, loss_fn, dtype)
-    module_dtype = next(module.parameters()).dtype
     xb = (x if module.batch_first else x.transpose(0, 1)).detach().to(dtype)  # (B, T, F)
     batch, steps, _ = xb.shape
     mask = _step_mask(lengths, batch, steps, xb.device)  # (B, T) or None
-    num_dirs = 2 if module.bidirectional else 1
     h0 = _initial_states(spec, initial_state, module, batch, xb.device, dtype)
 
+    return _record(spec, module, xb, loss_fn, mask, h0, dtype, lengths)
+
+
+def _record(spec: CellSpec, module, xb: Tensor, loss_fn, mask, h0, dtype, lengths, hook=None,
+            weights=None, step=None) -> Trace:
+    """The replay itself: xb (B, T, F) in `dtype`, h0 one state tuple per layer-direction.
+    For interventions (explorer.interventions): `hook(layer, direction)` may return a per-step
+    hook (see recurrence.run_direction), `weights(layer, direction, w)` may replace parameters,
+    and `step` may replace the cell's step (e.g. one whose ops clamp a gate)."""
+    module_dtype = next(module.parameters()).dtype
+    num_dirs = 2 if module.bidirectional else 1
+    parts = spec.cell.states
+    out_index = parts.index(spec.cell.output)
     with torch.enable_grad():
         layer_input = xb
-        states, cells, gates = [], [], {name: [] for name in spec.gates}
+        states = {p: [] for p in parts}  # part -> [layer][direction][t] of (B, ·)
+        gates = {name: [] for name in spec.gates}
         for layer in range(module.num_layers):
-            outputs, layer_states, layer_cells = [], [], []
+            outputs = []
+            layer_states = {p: [] for p in parts}
             layer_gates = {name: [] for name in spec.gates}
             for direction in range(num_dirs):
-                w = layer_weights(module, layer, direction)
-                w = type(w)(*(p.detach().to(dtype) if p is not None else None for p in w))
-                hs, cs, gs = _run_direction(
-                    spec, w, layer_input, h0[layer * num_dirs + direction], mask, reverse=direction == 1
-                )
-                outputs.append(_stack_output(hs, mask))
-                layer_states.append(hs)
-                layer_cells.append(cs)
+                w = {k: p.detach().to(dtype) if p is not None else None
+                     for k, p in layer_weights(module, layer, direction).items()}
+                if weights is not None:
+                    w = weights(layer, direction, w)
+                start = h0[layer * num_dirs + direction]
+                per_step, gs = run_direction(step or spec.step, w, layer_input, start, mask,
+                                             reverse=direction == 1,
+                                             hook=None if hook is None else hook(layer, direction))
+                for state in per_step:
+                    for s in state:
+                        s.retain_grad()
+                outputs.append(_stack_output([s[out_index] for s in per_step], mask))
+                for k, p in enumerate(parts):
+                    layer_states[p].append([s[k] for s in per_step])
                 for name in spec.gates:
-                    layer_gates[name].append(gs[name])
+                    layer_gates[name].append([g[name] for g in gs])
             layer_input = torch.cat(outputs, dim=-1)  # (B, T, D*H)
-            states.append(layer_states)
-            cells.append(layer_cells)
+            for p in parts:
+                states[p].append(layer_states[p])
             for name in spec.gates:
                 gates[name].append(layer_gates[name])
 
@@ -89,26 +109,31 @@ def trace_rnn(
                              f"(got {_what(loss)}).")
         loss.backward()
 
+    extra = [p for p in parts if p not in ("h", "c")]
     return Trace(
         cell_type=spec.name,
-        hidden=_stack_values(states, mask),
-        cell=_stack_values(cells, mask) if spec.has_cell_state else None,
+        hidden=_stack_values(states["h"], mask),
+        cell=_stack_values(states["c"], mask) if "c" in parts else None,
         gates={name: _stack_values(gates[name], mask) for name in spec.gates},
-        grad_norm=_grad_norms(states, mask),
-        cell_grad_norm=_grad_norms(cells, mask) if spec.has_cell_state else None,
+        grad_norm=_grad_norms(states["h"], mask),
+        cell_grad_norm=_grad_norms(states["c"], mask) if "c" in parts else None,
+        states={p: _stack_values(states[p], mask) for p in extra},
+        state_grad_norm={p: _grad_norms(states[p], mask) for p in extra},
         output=output.detach().float().cpu().numpy(),
         layer_input=xb.float().cpu().numpy(),
         batch_first=module.batch_first,
         loss=float(loss.detach()),
         lengths=None if lengths is None else np.asarray(lengths, dtype=np.int64),
         params={k: v.detach().float().cpu().numpy() for k, v in module.named_parameters()},
+        cell_text=spec.cell.source,
     )
 
 
 def _check_arguments(module, x, loss_fn, dtype) -> CellSpec:
     """The module's cell, once every argument but the state and lengths is as trace_rnn needs."""
-    if not isinstance(module, nn.RNNBase):
-        raise TypeError(f"module must be a torch.nn.RNN, nn.LSTM or nn.GRU (got {_what(module)}).")
+    if not isinstance(module, (nn.RNNBase, SpecRNN)):
+        raise TypeError(f"module must be a torch.nn.RNN, nn.LSTM, nn.GRU or an explorer SpecRNN "
+                        f"(got {_what(module)}).")
     spec = spec_for_module(module)
     if getattr(module, "proj_size", 0):
         raise ValueError("module: an LSTM with proj_size > 0 is not supported.")
@@ -135,27 +160,6 @@ def _what(value) -> str:
     if isinstance(value, Tensor):
         return f"a tensor of shape {tuple(value.shape)}"
     return f"a {type(value).__module__}.{type(value).__qualname__}".replace("a builtins.", "a ")
-
-
-def _run_direction(spec: CellSpec, w, inputs: Tensor, state, mask, reverse: bool):
-    """Step one direction through time; returns per-step h (retaining grad), c and gates."""
-    steps = inputs.shape[1]
-    hs: list[Tensor | None] = [None] * steps
-    cs: list[Tensor | None] = [None] * steps
-    gs: dict[str, list[Tensor | None]] = {name: [None] * steps for name in spec.gates}
-    for t in reversed(range(steps)) if reverse else range(steps):
-        new_state, gate_values = spec.step(inputs[:, t], state, w)
-        if mask is not None:  # padded steps keep the state, as a packed sequence does
-            keep = mask[:, t, None]
-            new_state = tuple(torch.where(keep, n, s) for n, s in zip(new_state, state, strict=True))
-        state = new_state
-        for s in state:
-            s.retain_grad()
-        hs[t] = state[0]
-        cs[t] = state[1] if spec.has_cell_state else None
-        for name, value in gate_values.items():
-            gs[name][t] = value
-    return hs, cs, gs
 
 
 def _stack_output(hs: list[Tensor], mask: Tensor | None) -> Tensor:
@@ -207,20 +211,23 @@ def _step_mask(lengths, batch: int, steps: int, device) -> Tensor | None:
 
 
 def _initial_states(spec: CellSpec, initial_state, module, batch, device, dtype):
-    """Per layer-direction initial state tuples, each (B, H)."""
+    """Per layer-direction initial state tuples, one (B, ·) tensor per state part."""
     n = module.num_layers * (2 if module.bidirectional else 1)
-    zeros = torch.zeros(n, batch, module.hidden_size, device=device, dtype=dtype)
+    sizes = [getattr(module, "output_size", module.hidden_size) if p == "y" else module.hidden_size
+             for p in spec.cell.states]
     if initial_state is None:
-        parts = (zeros, zeros) if spec.has_cell_state else (zeros,)
+        parts = tuple(torch.zeros(n, batch, size, device=device, dtype=dtype) for size in sizes)
     else:
         parts = tuple(initial_state) if isinstance(initial_state, (tuple, list)) else (initial_state,)
-        names = ("h0", "c0") if spec.has_cell_state else ("h0",)
-        shape = (n, batch, module.hidden_size)
+        names = [f"{p}0" for p in spec.cell.states]
+        shapes = [(n, batch, size) for size in sizes]
         if len(parts) != len(names) or not all(
-                isinstance(p, Tensor) and p.is_floating_point() and tuple(p.shape) == shape for p in parts):
+                isinstance(p, Tensor) and p.is_floating_point() and tuple(p.shape) == shape
+                for p, shape in zip(parts, shapes, strict=False)):
             got = ", ".join(_what(p) for p in parts)
-            raise ValueError(f"initial_state must be {'(h0, c0)' if len(names) == 2 else 'h0'}: "
-                             f"floating-point tensors shaped (layers × directions, batch, hidden) = {shape} "
+            wanted = names[0] if len(names) == 1 else f"({', '.join(names)})"
+            raise ValueError(f"initial_state must be {wanted}: floating-point tensors shaped (layers × "
+                             f"directions, batch, size) = {', '.join(map(str, shapes))} "
                              f"(got {got or 'nothing'}).")
         parts = tuple(p.detach().to(dtype=dtype, device=device) for p in parts)
     # the initial state requires grad so that every later state is part of the graph

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import torch
 
-from explorer.cells import CELLS
+from explorer.cells import CELLS, FUSED_CELLS
 
 BOUNDS = {"input_size": (1, 64), "hidden_size": (1, 128), "num_layers": (1, 4), "batch": (1, 32),
           "length": (1, 100)}
@@ -29,7 +29,8 @@ class ShapeQuestion:
     length: int = 6  # steps per sequence
 
     def validate(self) -> list[str]:
-        problems = [] if self.cell in CELLS else [f"Unknown cell '{self.cell}': one of {', '.join(CELLS)}."]
+        problems = [] if self.cell in FUSED_CELLS else [
+            f"Unknown cell '{self.cell}': one of {', '.join(FUSED_CELLS)}."]
         for name, (lo, hi) in BOUNDS.items():
             value = getattr(self, name)
             if not (isinstance(value, int) and lo <= value <= hi):

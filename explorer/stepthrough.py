@@ -1,8 +1,8 @@
-"""One recurrent step, number by number: the equations of `explorer.cells` evaluated in numpy.
+"""One recurrent step, number by number: the cell's own step (`explorer.cellspec`) run in numpy.
 
 `from_trace` takes what one step of a recorded layer read (x_t, the previous state
 and the layer's own torch.nn parameters, all from a `Trace`); `step` evaluates the
-cell's equations (see `explorer.cells` for them) keeping every intermediate for
+cell's step function (written once, for torch and numpy) keeping every intermediate for
 every unit; `unit_latex` writes them out for one unit with this step's numbers,
 and `dot_table` lists the products inside each matrix row, so a reader can redo
 the arithmetic. numpy only: the anatomy page calls `step` with weights from sliders.
@@ -12,44 +12,35 @@ For a backward direction the previous state is h_{t+1}: it reads the sequence fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
+from explorer.cellspec import ACTIVATION_LATEX, NUMPY, cell_spec
 from explorer.figures.timeline import last_step, layer_input
 from explorer.trace import Trace
-
-# gate names in torch.nn's stacking order, as in explorer.cells.CELLS; "h" names a vanilla RNN's one block
-BLOCKS = {"rnn_tanh": ("h",), "rnn_relu": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
-TANH_BLOCKS = frozenset({"g", "n"})
-LATEX = {
-    "rnn_tanh": [r"h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})"],
-    "rnn_relu": [r"h_t = \mathrm{ReLU}(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})"],
-    "lstm": [r"i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi})",
-             r"f_t = \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf})",
-             r"g_t = \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg})",
-             r"o_t = \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho})",
-             r"c_t = f_t \odot c_{t-1} + i_t \odot g_t",
-             r"h_t = o_t \odot \tanh(c_t)"],
-    "gru": [r"r_t = \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr})",
-            r"z_t = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})",
-            r"n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))",
-            r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"],
-}
 
 
 @dataclass(frozen=True)
 class StepInput:
-    """What one step reads. weights: torch.nn's weight_ih (G*H, F), weight_hh (G*H, H),
-    bias_ih and bias_hh (G*H,) of one layer-direction, without the _l{k} suffix."""
+    """What one step reads. weights: one layer-direction's parameters by torch.nn's names
+    without the _l{k} suffix (weight_ih (G*H, F), weight_hh (G*H, H), bias_ih, bias_hh (G*H,),
+    and the cell's extras); prev: the previous value of state parts other than h and c (y)."""
 
     cell_type: str
     x: np.ndarray  # (F,) x_t as this layer reads it
     h_prev: np.ndarray  # (H,) the state the step starts from
-    c_prev: np.ndarray | None  # (H,) LSTM only
+    c_prev: np.ndarray | None  # (H,) LSTMs only
     weights: dict[str, np.ndarray]
     backward: bool = False
+    prev: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def state(self) -> tuple[np.ndarray, ...]:
+        values = {"h": self.h_prev, "c": self.c_prev} | self.prev
+        return tuple(values[p] for p in cell_spec(self.cell_type).states)
 
 
 @dataclass(frozen=True)
@@ -58,11 +49,13 @@ class Step:
 
     inp: StepInput
     from_x: dict[str, np.ndarray]  # W_i· x_t + b_i·
-    from_h: dict[str, np.ndarray]  # W_h· h_prev + b_h·
+    from_h: dict[str, np.ndarray]  # W_h· h_prev + b_h· (W_y· y_prev for the Jordan network)
     pre: dict[str, np.ndarray]  # the pre-activation
-    post: dict[str, np.ndarray]  # after σ / tanh / ReLU
+    post: dict[str, np.ndarray]  # after σ / tanh / ReLU, and derived gates (CIFG's i = 1 - f)
     c: np.ndarray | None
     h: np.ndarray
+    kinds: dict[str, str] = field(default_factory=dict)  # block -> sigmoid, tanh, relu, derived
+    states: dict[str, np.ndarray] = field(default_factory=dict)  # every new state part
 
 
 @dataclass(frozen=True)
@@ -85,111 +78,131 @@ def explain(trace: Trace, layer: int, direction: int, example: int, t: int, unit
 
 def from_trace(trace: Trace, layer: int, direction: int, example: int, t: int) -> StepInput:
     """What step t of one layer-direction read, from the trace (zero initial state, as recorded)."""
-    if trace.cell_type not in BLOCKS:
-        raise ValueError(f"no step-through for cell type '{trace.cell_type}'")
+    try:
+        spec = cell_spec(trace.cell_type, trace.cell_text)
+    except KeyError:
+        raise ValueError(f"no step-through for cell type '{trace.cell_type}'") from None
     last = last_step(trace, example)
     if not 0 <= t <= last:
         raise ValueError(f"Step {t} is padding for probe example {example + 1}: it has {last + 1} steps.")
     prev = t - 1 if direction == 0 else t + 1
     fresh = not 0 <= prev <= last
-    h_prev = np.zeros(trace.hidden_size) if fresh else trace.hidden[layer, direction, example, prev]
-    c_prev = None
-    if trace.cell is not None:
-        c_prev = np.zeros(trace.hidden_size) if fresh else trace.cell[layer, direction, example, prev]
+    recorded = {"h": trace.hidden, "c": trace.cell} | trace.states
+    before = {}
+    for part in spec.states:
+        values = recorded[part][layer, direction, example]
+        before[part] = np.asarray(np.zeros(values.shape[-1]) if fresh else values[prev], dtype=np.float64)
     suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-    if f"weight_hh{suffix}" not in trace.params:
+    first = next(iter(spec.param_shapes(1, 1, 1)))
+    if f"{first}{suffix}" not in trace.params:
         raise ValueError("This recording does not hold the layer's weights, so its steps cannot be redone.")
-    rows = trace.params[f"weight_hh{suffix}"].shape[0]
+    rows = trace.params[f"{first}{suffix}"].shape[0]
     weights = {name: np.asarray(trace.params.get(name + suffix, np.zeros(rows)), dtype=np.float64)
-               for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+               for name in spec.param_shapes(1, 1, 1)}
     x = np.asarray(layer_input(trace, layer, example)[t], dtype=np.float64)
-    c_prev = None if c_prev is None else np.asarray(c_prev, dtype=np.float64)
-    h_prev = np.asarray(h_prev, dtype=np.float64)
-    return StepInput(trace.cell_type, x, h_prev, c_prev, weights, backward=direction == 1)
+    return StepInput(trace.cell_type, x, before["h"], before.get("c"), weights, backward=direction == 1,
+                     prev={k: v for k, v in before.items() if k not in ("h", "c")})
 
 
 def step(inp: StepInput) -> Step:
-    """Evaluate the cell's equations, keeping every intermediate."""
-    blocks = BLOCKS[inp.cell_type]
-    w = inp.weights
-    gi = w["weight_ih"] @ inp.x + w["bias_ih"]  # (G*H,)
-    gh = w["weight_hh"] @ inp.h_prev + w["bias_hh"]  # (G*H,)
-    from_x = dict(zip(blocks, np.split(gi, len(blocks)), strict=True))
-    from_h = dict(zip(blocks, np.split(gh, len(blocks)), strict=True))
-    pre = {b: from_x[b] + from_h[b] for b in blocks}
-    if inp.cell_type == "gru":
-        post = {b: _sigmoid(pre[b]) for b in "rz"}
-        pre["n"] = from_x["n"] + post["r"] * from_h["n"]
-        post["n"] = np.tanh(pre["n"])
-        h = (1 - post["z"]) * post["n"] + post["z"] * inp.h_prev
-        return Step(inp, from_x, from_h, pre, post, None, h)
-    if inp.cell_type == "lstm":
-        post = {b: np.tanh(pre[b]) if b in TANH_BLOCKS else _sigmoid(pre[b]) for b in blocks}
-        c = post["f"] * inp.c_prev + post["i"] * post["g"]
-        return Step(inp, from_x, from_h, pre, post, c, post["o"] * np.tanh(c))
-    h = np.tanh(pre["h"]) if inp.cell_type == "rnn_tanh" else np.maximum(pre["h"], 0.0)
-    return Step(inp, from_x, from_h, pre, {"h": h}, None, h)
+    """Evaluate the cell's own step function in numpy, keeping every intermediate."""
+    spec = cell_spec(inp.cell_type)
+    rec = SimpleNamespace(from_x={}, from_h={}, pre={}, post={}, kinds={})
+
+    def act(name, kind, pre):
+        rec.pre[name], rec.kinds[name] = pre, kind
+        rec.post[name] = NUMPY.act(name, kind, pre)
+        return rec.post[name]
+
+    def derived(name, value):
+        rec.post[name], rec.kinds[name] = value, "derived"
+        return value
+
+    def blocks(xs, hs):
+        rec.from_x.update(xs)
+        rec.from_h.update(hs)
+        return xs, hs
+
+    ops = SimpleNamespace(**vars(NUMPY) | {"act": act, "derived": derived, "blocks": blocks})
+    new_state, _ = spec.step(ops, inp.x, inp.state(), inp.weights)
+    states = dict(zip(spec.states, new_state, strict=True))
+    return Step(inp, rec.from_x, rec.from_h, rec.pre, rec.post, states.get("c"), states["h"], rec.kinds,
+                states)
 
 
 def equations(cell_type: str, backward: bool = False) -> list[str]:
     """The cell's equations in LaTeX (previous state h_{t+1} when reading backwards)."""
-    return [_direction(line, backward) for line in LATEX[cell_type]]
+    return [_direction(line, backward) for line in cell_spec(cell_type).equations]
 
 
 def unit_latex(s: Step, unit: int) -> list[str]:
-    """The same equations, one line each, with this step's numbers for one unit."""
-    u, lines = unit, []
-    act = {"rnn_tanh": r"\tanh", "rnn_relu": r"\mathrm{ReLU}"}
-    for b in BLOCKS[s.inp.cell_type]:
-        fn = act.get(s.inp.cell_type) or (r"\tanh" if b in TANH_BLOCKS else r"\sigma")
-        xs = rf"\underbrace{{{_n(s.from_x[b][u])}}}_{{W_{{i{b}}}x_t + b_{{i{b}}}}}"
-        hs = rf"\underbrace{{{_p(s.from_h[b][u])}}}_{{W_{{h{b}}}h_{{t-1}} + b_{{h{b}}}}}"
-        gate = s.post[b][u]
-        mix = rf"{_p(s.post['r'][u])} \cdot {hs}" if b == "n" else hs
-        lines.append(rf"{b}_t = {fn}({xs} + {mix}) = {fn}({_n(s.pre[b][u])}) = {_n(gate)}")
-    if s.inp.cell_type == "lstm":
-        p = s.post
-        lines.append(rf"c_t = {_p(p['f'][u])} \cdot {_p(s.inp.c_prev[u])} + {_p(p['i'][u])} \cdot "
-                     rf"{_p(p['g'][u])} = {_n(s.c[u])}")
-        lines.append(rf"h_t = {_p(p['o'][u])} \cdot \tanh({_n(s.c[u])}) = {_n(s.h[u])}")
-    elif s.inp.cell_type == "gru":
-        z = s.post["z"][u]
-        lines.append(rf"h_t = (1 - {_n(z)}) \cdot {_p(s.post['n'][u])} + {_n(z)} \cdot "
-                     rf"{_p(s.inp.h_prev[u])} = {_n(s.h[u])}")
+    """The same equations, one line each, with this step's numbers for one unit: first every
+    block's pre-activation and value, then the other equations with the numbers put in."""
+    spec, u, lines = cell_spec(s.inp.cell_type), unit, []
+    rec = spec.recurrent
+    for b, pre in s.pre.items():
+        fn = ACTIVATION_LATEX[s.kinds[b]]
+        gate = spec.gate(b)
+        if b in s.from_x and b in s.from_h:
+            xs = rf"\underbrace{{{_n(s.from_x[b][u])}}}_{{W_{{i{b}}}x_t + b_{{i{b}}}}}"
+            hs = rf"\underbrace{{{_p(s.from_h[b][u])}}}_{{W_{{{rec}{b}}}{rec}_{{t-1}} + b_{{h{b}}}}}"
+            mix = rf"{_p(s.post[gate.scaled_by][u])} \cdot {hs}" if gate and gate.scaled_by else hs
+            lines.append(rf"{b}_t = {fn}({xs} + {mix}) = {fn}({_n(pre[u])}) = {_n(s.post[b][u])}")
+        else:
+            lines.append(rf"{b}_t = {fn}({_n(pre[u])}) = {_n(s.post[b][u])}")
+    values = {f"{k}_t": v for k, v in (s.post | s.states).items()}
+    values |= {f"{k}_{{t-1}}": v for k, v in zip(spec.states, s.inp.state(), strict=True)}
+    for equation in spec.equations:
+        lhs, rhs = equation.split(" = ", 1)
+        if lhs[0] in s.pre:
+            continue  # shown above, block by block
+        result = values[lhs]
+        if "W_" in rhs or len(result) <= u:  # a matrix product: the whole vector
+            lines.append(rf"{lhs} = {rhs} = [{', '.join(_n(v) for v in result)}]")
+            continue
+        numbers = re.sub(r"[a-z]_(?:t|\{t-1\})", lambda m: _p(values[m.group(0)][u]), rhs)
+        lines.append(rf"{lhs} = {numbers.replace(chr(92) + 'odot', chr(92) + 'cdot')} = {_n(result[u])}")
     return [_direction(line, s.inp.backward) for line in lines]
 
 
 def dot_table(s: Step, unit: int) -> pd.DataFrame:
     """The products inside each block's pre-activation for one unit: a row per input term
-    (x_t[j], h_prev[j], and the two biases as value 1), a column of weights per block.
-    Summing value × weight over the x rows and b_ih gives `from_x`; over h rows and b_hh, `from_h`."""
-    blocks, hidden = BLOCKS[s.inp.cell_type], len(s.h)
-    rows = [k * hidden + unit for k in range(len(blocks))]
-    prev = "h_{t+1}" if s.inp.backward else "h_{t-1}"
+    (x_t[j], the recurrent input's [j], and the two biases as value 1), a column of weights per
+    block. Summing value × weight over the x rows and b_ih gives `from_x`; over the rest, `from_h`."""
+    spec, hidden = cell_spec(s.inp.cell_type), len(s.h)
+    rec = spec.recurrent
+    r_prev = s.inp.state()[spec.states.index(rec)]
+    prev = f"{rec}_{{t+1}}" if s.inp.backward else f"{rec}_{{t-1}}"
     w = s.inp.weights
     frame = pd.DataFrame({
-        "term": [f"x_t[{j}]" for j in range(len(s.inp.x))] + [f"{prev}[{j}]" for j in range(hidden)]
+        "term": [f"x_t[{j}]" for j in range(len(s.inp.x))] + [f"{prev}[{j}]" for j in range(len(r_prev))]
         + ["b_ih", "b_hh"],
-        "value": np.concatenate([s.inp.x, s.inp.h_prev, [1.0, 1.0]]),
+        "value": np.concatenate([s.inp.x, r_prev, [1.0, 1.0]]),
     })
-    for b, r in zip(blocks, rows, strict=True):
-        frame[f"weight ({b})"] = np.concatenate([w["weight_ih"][r], w["weight_hh"][r],
-                                                 [w["bias_ih"][r], w["bias_hh"][r]]])
+    for k, b in enumerate(spec.blocks):
+        r = k * hidden + unit
+        column = np.concatenate([w["weight_ih"][r], w[spec.recurrent_weight][r],
+                                 [w["bias_ih"][r], w["bias_hh"][r]]])
+        recurrent = frame["value"].to_numpy()[len(s.inp.x):] @ column[len(s.inp.x):]
+        if np.isclose(recurrent, s.from_h[b][unit]):  # not a block that reads something else (MGU's n: f ⊙ h)
+            frame[f"weight ({b})"] = column
     return frame
 
 
 def example_weights(cell_type: str, input_size: int, hidden_size: int,
                     seed: int = 0) -> dict[str, np.ndarray]:
-    """Small random weights in torch.nn's layout, for trying a cell by hand."""
+    """Small random weights in torch.nn's layout, for trying a cell by hand (y, if any, of size H)."""
     rng = np.random.default_rng(seed)
-    rows = len(BLOCKS[cell_type]) * hidden_size
-    return {"weight_ih": rng.uniform(-1, 1, (rows, input_size)).round(2),
-            "weight_hh": rng.uniform(-1, 1, (rows, hidden_size)).round(2),
-            "bias_ih": rng.uniform(-0.5, 0.5, rows).round(2), "bias_hh": np.zeros(rows)}
-
-
-def _sigmoid(v: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * v))  # = 1 / (1 + e^-v), without overflow
+    shapes = cell_spec(cell_type).param_shapes(input_size, hidden_size, hidden_size)
+    rows = shapes["weight_ih"][0]
+    weights = {"weight_ih": rng.uniform(-1, 1, (rows, input_size)).round(2)}
+    for name, shape in shapes.items():
+        if name == "bias_hh":
+            weights[name] = np.zeros(rows)
+        elif name != "weight_ih":
+            weights[name] = rng.uniform(-1 if name.startswith("weight") else -0.5,
+                                        1 if name.startswith("weight") else 0.5, shape).round(2)
+    return weights
 
 
 def _n(v: float) -> str:

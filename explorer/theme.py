@@ -11,17 +11,12 @@ import math
 import plotly.graph_objects as go
 import plotly.io as pio
 
-GATE_COLORS = {
-    "i": "#0072B2",  # LSTM input gate: blue
-    "f": "#D55E00",  # LSTM forget gate: vermillion
-    "g": "#009E73",  # LSTM cell candidate: green
-    "o": "#CC79A7",  # LSTM output gate: purple
-    "r": "#E69F00",  # GRU reset gate: orange
-    "z": "#56B4E9",  # GRU update gate: sky blue
-    "n": "#009E73",  # GRU candidate: green, like the LSTM candidate
-}
+from explorer.cellspec import CELL_SPECS, gate_colors
+
+# gate -> colour and cell -> colour, read from the cells' own entries (explorer.cellspec)
+GATE_COLORS = gate_colors()
 SERIES_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
-CELL_COLORS = {"rnn_tanh": "#D55E00", "rnn_relu": "#E69F00", "lstm": "#0072B2", "gru": "#009E73"}
+CELL_COLORS = {name: cell.color for name, cell in CELL_SPECS.items() if cell.color}
 BASELINE_COLOR = "#777777"
 
 DIVERGING = "RdBu_r"  # signed values (hidden states in [-1, 1]): blue negative, red positive
@@ -30,6 +25,11 @@ SEQUENTIAL = "Viridis"  # non-negative values (gates in [0, 1], gradient norms)
 # Set once, not per figure: `update_layout(template=...)` re-validated the whole template and
 # was half the cost of building a small figure.
 pio.templates.default = "plotly_white"
+
+
+def gate_color(name: str) -> str:
+    """A gate's colour; a custom cell's new gate gets a series colour of its own."""
+    return gate_colors().get(name) or SERIES_COLORS[sum(map(ord, name)) % len(SERIES_COLORS)]
 
 
 def apply_layout(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:

@@ -9,6 +9,8 @@ Shapes (L = layers, D = directions, B = batch, T = time, H = hidden units)::
     grad_norm   (L, D, T)         batch mean of ||dL/dh_t||, the total gradient
                                   reaching h_t through the recurrence and the output
     cell_grad_norm (L, D, T)      batch mean of ||dL/dc_t||, LSTM only
+    states      part -> (L, D, B, T, ·), the cell's other state parts (y_t of the Jordan network)
+    state_grad_norm part -> (L, D, T), batch mean of ||dL/d(part)_t|| for those parts
     output      the layer's output in the module's own layout:
                 (B, T, D*H) when batch_first, else (T, B, D*H)
     layer_input (B, T, F)         x_t as the first layer read it
@@ -30,7 +32,7 @@ import numpy as np
 FORMAT_VERSION = 1
 _ARRAY_FIELDS = ("hidden", "cell", "grad_norm", "cell_grad_norm", "output", "layer_input", "inputs",
                  "targets", "predictions", "lengths", "attention", "forecast")
-_DICT_FIELDS = ("gates", "params")
+_DICT_FIELDS = ("gates", "params", "states", "state_grad_norm")
 
 
 @dataclass
@@ -53,9 +55,12 @@ class Trace:
     attention: np.ndarray | None = None  # (B, T_out, T_in) for encoder-decoders
     forecast: np.ndarray | None = None  # (B, T_f, F) closed-loop forecast of targets[:, -T_f:]
     params: dict[str, np.ndarray] = field(default_factory=dict)  # recurrent weights, torch names
+    states: dict[str, np.ndarray] = field(default_factory=dict)  # other state parts: "y" (Jordan)
+    state_grad_norm: dict[str, np.ndarray] = field(default_factory=dict)  # their gradient norms
     vocab: tuple[str, ...] | None = None  # token id -> label
     step: int = 0  # training step at which it was recorded
     task: str = ""
+    cell_text: str = ""  # a custom cell's equations (explorer.custom_cell), so the trace explains itself
 
     @property
     def num_layers(self) -> int:
@@ -100,6 +105,7 @@ class Trace:
             "vocab": list(self.vocab) if self.vocab is not None else None,
             "step": self.step,
             "task": self.task,
+            "cell_text": self.cell_text,
         }
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         np.savez_compressed(path, **arrays)
@@ -131,7 +137,7 @@ class Trace:
 def trace_nbytes(trace: Trace) -> int:
     """Memory held by a trace's arrays."""
     arrays = [getattr(trace, name) for name in _ARRAY_FIELDS]
-    arrays += list(trace.gates.values()) + list(trace.params.values())
+    arrays += [a for name in _DICT_FIELDS for a in getattr(trace, name).values()]
     return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
 
 

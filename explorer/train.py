@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from explorer.cells import spec_for_module
 from explorer.checks import Problems
 from explorer.config import Limits, RunConfig
 from explorer.jobs.status import Status
@@ -235,7 +236,10 @@ class Trainer:
 
     def sigma_max(self) -> float:
         """Largest singular value over the (H, H) blocks of layer 0's W_hh."""
-        return sigma_max(self.model.rnn.weight_hh_l0, self.model.rnn.hidden_size)
+        name = spec_for_module(self.model.rnn).recurrent_weight + "_l0"
+        if not hasattr(self.model.rnn, name):  # a custom cell names its weights itself
+            return math.nan
+        return sigma_max(getattr(self.model.rnn, name), self.model.rnn.hidden_size)
 
     def _probe_due(self) -> bool:
         return self.step_count % self.cfg.probe_every == 0 or self.status == Status.FINISHED

@@ -22,7 +22,7 @@ import streamlit as st
 import torch
 
 from explorer import export
-from explorer.cells import CELLS
+from explorer.cells import CELLS, resolve
 from explorer.checkpoint import recurrent_file
 from explorer.config import Limits, RunConfig
 from explorer.inits import INITS
@@ -353,7 +353,13 @@ def downloads(snap: Snapshot, prefix: str) -> None:
         cols[3].download_button("Recurrent layer only", lambda: recurrent_file(snap.model),
                                 f"{name}-rnn.safetensors", key=f"{prefix}_dl_rnn", on_click="ignore",
                                 help="Keys as torch.nn names them: load_state_dict works on a fresh "
-                                     f"nn.{CELLS[snap.config.cell].module.__name__} of the same size.")
+                                     f"{module_name(snap.config)} of the same size.")
+
+
+def module_name(config: RunConfig) -> str:
+    """nn.LSTM for a torch.nn cell; the SpecRNN subclass (explorer.recurrence) for the others."""
+    spec = resolve(config.cell, config.custom_cell)
+    return f"nn.{spec.module.__name__}" if spec.fused else f"explorer.recurrence.{spec.module.__name__}"
 
 
 # --- live charts -------------------------------------------------------------------------

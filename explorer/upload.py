@@ -39,7 +39,7 @@ from explorer.weightfile import (
 
 MAX_HIDDEN, MAX_INPUT = 512, 1024  # what a replay in the page can afford (and MAX_LAYERS)
 MAX_STEPS, MAX_VALUE = 1000, 1e4  # typed or generated input sequences
-CELL_BY_GATES = {1: "rnn", 3: "gru", 4: "lstm"}
+CELL_BY_GATES = {spec.gate_count: spec.torch_module.lower() for spec in CELLS.values() if spec.fused}
 SEQUENCE_KINDS = ("sine", "random", "steps")
 
 

@@ -5,11 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from explorer import export, stepthrough, ui
+from explorer.cellspec import CELL_SPECS
 from explorer.figures.anatomy import cell_step_figure
-from explorer.figures.gates import GATE_TITLES
+from explorer.figures.gates import gate_title
 
 P = "anatomy"
-CELL_TITLES = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
+CELL_TITLES = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"} | {
+    name: name[len("lstm_"):].upper() if name.startswith("lstm_") else CELL_SPECS[name].label
+    for name in CELL_SPECS if name not in ("rnn_tanh", "rnn_relu", "lstm", "gru")}
 ss = st.session_state
 
 
@@ -35,7 +38,8 @@ size = top[1].segmented_control("Size of x_t and h_t", [2, 3], key=f"{P}_size", 
                                 persist_state="session")
 seed = top[2].number_input("Weights seed", 0, 999, step=1, key=f"{P}_seed", persist_state="session",
                            help="The weights start random (seeded); the sliders on the right change some.")
-blocks = stepthrough.BLOCKS[cell]
+spec = CELL_SPECS[cell]
+blocks = spec.blocks
 weights = stepthrough.example_weights(cell, size, size, int(seed))
 edits = ss.setdefault(f"{P}_edits", {})  # (cell, size, seed, parameter, row, column) -> value
 for (c, n, s, name, row, column), value in edits.items():
@@ -48,17 +52,20 @@ with inputs:
     x = np.array([slider(f"$x_t[{j}]$", f"{P}_x{j}", -2.0, 2.0, 1.0 - j) for j in range(size)])
     h_prev = np.array([slider(f"$h_{{t-1}}[{j}]$", f"{P}_h{j}", -1.0, 1.0, 0.5 - j / 2) for j in range(size)])
     c_prev = np.array([slider(f"$c_{{t-1}}[{j}]$", f"{P}_c{j}", -2.0, 2.0, 0.5) for j in range(size)]) \
-        if cell == "lstm" else None
+        if spec.has_cell_state else None
+    prev = {"y": np.array([slider(f"$y_{{t-1}}[{j}]$", f"{P}_y{j}", -2.0, 2.0, 0.5) for j in range(size)])} \
+        if "y" in spec.states else {}
 with weight_col:
     st.subheader("A few weights")
     pick, who = st.columns(2)
     block = pick.selectbox("Of the block", blocks, key=f"{P}_block", persist_state="session",
-                           format_func=lambda b: GATE_TITLES.get(b, "the one block (h)"))
+                           format_func=lambda b: "the one block (h)" if b == "h" else gate_title(b))
     unit = who.selectbox("For unit", range(size), key=f"{P}_unit", format_func=lambda u: f"unit {u}",
                          persist_state="session")
     row = blocks.index(block) * size + unit  # torch.nn stacks the blocks' rows: i, f, g, o / r, z, n
     entries = [("weight_ih", j, f"$W_{{i{block}}}[{unit}, {j}]$, times $x_t[{j}]$") for j in range(size)]
-    entries += [("weight_hh", j, f"$W_{{h{block}}}[{unit}, {j}]$, times $h_{{t-1}}[{j}]$")
+    r = spec.recurrent
+    entries += [(spec.recurrent_weight, j, f"$W_{{{r}{block}}}[{unit}, {j}]$, times ${r}_{{t-1}}[{j}]$")
                 for j in range(size)]
     entries += [("bias_ih", None, f"$b_{{i{block}}}[{unit}]$, the bias")]
     for name, column, label in entries:
@@ -67,9 +74,10 @@ with weight_col:
                        float(weights[name][where]))
         weights[name][where] = edits[(cell, size, seed, name, row, column)] = value
 
-step = stepthrough.step(stepthrough.StepInput(cell, x, h_prev, c_prev, weights))
-states = {"h_prev": h_prev, "h": step.h} | ({"c_prev": c_prev, "c": step.c} if cell == "lstm" else {})
-figure = cell_step_figure(cell, step.pre, step.post, states)
+step = stepthrough.step(stepthrough.StepInput(cell, x, h_prev, c_prev, weights, prev=prev))
+states = {"h_prev": h_prev} | ({"c_prev": c_prev} if c_prev is not None else {}) \
+    | {f"{k}_prev": v for k, v in prev.items()} | step.states
+figure = cell_step_figure(cell, step.pre, step.post, states, step.kinds)
 st.plotly_chart(figure, key=f"{P}_chart", config=export.chart_config(f"{P}_{cell}"))
 with st.expander("Download this figure and its numbers", icon=":material/download:"):
     values = pd.DataFrame({"unit": range(size)} | {f"pre_{b}": v for b, v in step.pre.items()}

@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from explorer import ui
-from explorer.cells import CELLS
+from explorer.cells import CELLS, FUSED_CELLS
 from explorer.figures import attention as fig
 from explorer.figures import learning_curve
 from explorer.jobs import Status
@@ -44,7 +44,7 @@ with st.sidebar:  # persist_state: the settings outlive a visit to another page
     length = st.number_input(f"Longest {task.length_label}", task.min_len, task.max_len,
                              key="attention_length", disabled=task.fixed_length, persist_state="session")
     st.subheader("Model")
-    cell = st.selectbox("Cell", list(CELLS), index=list(CELLS).index(DEFAULT.cell), key="attention_cell",
+    cell = st.selectbox("Cell", FUSED_CELLS, index=FUSED_CELLS.index(DEFAULT.cell), key="attention_cell",
                         format_func=lambda c: CELLS[c].title, persist_state="session")
     attention = st.selectbox("Attention", list(ATTENTIONS), index=list(ATTENTIONS).index(DEFAULT.attention),
                              format_func=lambda a: ATTENTIONS[a].title, key="attention_kind",

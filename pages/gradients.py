@@ -71,7 +71,8 @@ with st.sidebar:  # persist_state: the knobs outlive a visit to another page
                     key=f"{P}_spectral_radius", help="Rescales W_hh so its largest |eigenvalue| is this.",
                     persist_state="session")
     st.number_input("LSTM forget-gate bias (empty: PyTorch's)", -5.0, 5.0, step=0.5, key=f"{P}_forget_bias",
-                    disabled=cell != "lstm", persist_state="session")
+                    disabled="f" not in CELLS[cell].blocks or not CELLS[cell].has_cell_state,
+                    persist_state="session")
     st.number_input("Sequence length T", 4, 300, step=1, key=f"{P}_seq_len", persist_state="session")
     st.select_slider("Hidden units", HIDDEN, key=f"{P}_hidden_size", persist_state="session")
     st.selectbox("Optimizer", ("adam", "sgd"), key=f"{P}_optimizer", persist_state="session")
@@ -121,7 +122,10 @@ def decay_view(trace) -> None:
         explained(fig, "decay", TEXT["bound"].format(sigma=s.sigma_max, rho=s.radius,
                                                      measured=verdict.format(rate=rate)))
         return
-    carry = CARRY_GATES[trace.cell_type]
+    carry = CARRY_GATES.get(trace.cell_type)
+    if carry is None:  # no gate predicts this cell's decay (Jordan, no forget gate, MGU): measured only
+        explained(sfig.decay_figure(trace_decay(trace), {}), "decay", TEXT["measured_only"])
+        return
     bar, var = mean_gate(trace, carry.gate), "c" if carry.cell_state else "h"
     fig = sfig.decay_figure(trace_decay(trace, cell_state=carry.cell_state),
                             {f"{carry.symbol}^k, {carry.symbol} = {bar:.3f}": bar},

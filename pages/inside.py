@@ -4,6 +4,9 @@ import streamlit as st
 
 from explorer import RunConfig, stepthrough, ui
 from explorer.examples import EXAMPLES
+from explorer.figures.gates import gate_title
+from explorer.figures.gradients import gradient_flow_line
+from explorer.interventions import Intervention, rerun, summary
 from explorer.jobs.train import Snapshot
 from explorer.tasks import TASKS
 from explorer.trace import Trace
@@ -68,6 +71,44 @@ def compare(by_step: dict[int, Trace], trace: Trace, options: ViewOptions) -> No
             ui.view_with_downloads(shown[choice], by_step[moment], options, f"{P}_compare_{side}")
 
 
+def intervene(trace: Trace, first: Trace, options: ViewOptions) -> None:
+    """Clamp a gate, zero units or freeze W_hh: the probe rerun beside the untouched one."""
+    units = list(range(trace.hidden_size))
+    for key in (f"{P}_clamp_units", f"{P}_ablate_units"):
+        ss[key] = [u for u in ss.get(key, []) if u in units]
+    keep(f"{P}_clamp_gate", ["", *trace.gates], "")
+    left, middle, right = st.columns(3)
+    gate = left.selectbox("Clamp a gate", ["", *trace.gates], key=f"{P}_clamp_gate", persist_state="session",
+                          format_func=lambda g: gate_title(g) if g else "none", disabled=not trace.gates)
+    value = left.slider("… to the value", 0.0, 1.0, step=0.05, key=f"{P}_clamp_value", disabled=not gate,
+                        persist_state="session")
+    held = middle.multiselect("… for units (none chosen: all)", units, key=f"{P}_clamp_units",
+                              disabled=not gate, persist_state="session")
+    ablated = middle.multiselect("Zero (ablate) hidden units", units, key=f"{P}_ablate_units",
+                                 persist_state="session")
+    can_freeze = first is not trace and any(k.startswith(("weight_hh", "weight_yh")) for k in trace.params)
+    frozen = right.toggle("Freeze W_hh at the first recording's", key=f"{P}_freeze", persist_state="session",
+                          disabled=not can_freeze, help="Every other weight keeps this recording's value.")
+    change = Intervention(gate, value, tuple(held), tuple(ablated), frozen and can_freeze)
+    if change.empty:
+        st.info("Choose a change above: the probe reruns with it, beside the untouched rerun.")
+        return
+    before, after = rerun(trace), rerun(trace, change, first.params)
+    st.dataframe([summary(before, after)], hide_index=True)
+    st.caption("Both reruns use the same stand-in loss, the sum of the last step's output (a recording "
+               "does not hold the task's head).")
+    shown = {view.title: view for view in views_for(trace)}
+    choice = st.selectbox("View", list(shown), key=f"{P}_intervene_view", persist_state="session")
+    for column, run, side in zip(st.columns(2), (before, after), ("untouched", "changed"), strict=True):
+        with column:
+            st.markdown(f"**{side.title()}**")
+            ui.view_with_downloads(shown[choice], run, options, f"{P}_intervene_{side}")
+            st.plotly_chart(gradient_flow_line(run.grad_norm[options.layer, options.direction],
+                                               None if run.cell_grad_norm is None else
+                                               run.cell_grad_norm[options.layer, options.direction]),
+                            key=f"{P}_intervene_flow_{side}")
+
+
 ui.through_app()
 st.title("Inside the network")
 st.caption("Every hidden state, gate and number of the probe batch, step by step. Move the time "
@@ -129,15 +170,19 @@ options = ViewOptions(layer=ss[f"{P}_layer"], direction=ss[f"{P}_direction"], ex
                       units=tuple(ss[f"{P}_units"]), dims=3 if ss[f"{P}_dims"] == "3D" else 2,
                       color_by=ss[f"{P}_color"]).fit(trace)
 
-names = tabs_for(trace) + ["Step-through", "Compare moments"]
+names = tabs_for(trace) + ["Step-through", "Compare moments", "Interventions"]
 # only the open tab is drawn: a cursor move rebuilds the views in sight, not all of them
 tabs = ui.remembered_tabs(f"{P}_tab", names)
 ui.views_in_tabs(P, trace, options, tabs, colour_by=["time", "target"] if task else ["time"])
 if not trace.gates and tabs["Hidden states"].open:
-    tabs["Hidden states"].info("A vanilla RNN has no gates: all it keeps is h_t.")
+    tabs["Hidden states"].info("A vanilla RNN has no gates: all it keeps is h_t." if not trace.states else
+                               "This network has no gates: it keeps h_t and feeds back its output y_t.")
 if tabs["Step-through"].open:
     with tabs["Step-through"]:
         step_through(trace, options)
 if tabs["Compare moments"].open:
     with tabs["Compare moments"]:
         compare(by_step, trace, options)
+if tabs["Interventions"].open:
+    with tabs["Interventions"]:
+        intervene(trace, by_step[steps[0]], options)

@@ -14,7 +14,7 @@ from explorer.train import ConfigError
 
 P = "race"
 RACE_KEY, SWEEP_KEY, CURSOR_KEY = f"{P}_handle", f"{P}_sweep_handle", f"{P}_cursor"
-RACE_PRESETS = ("race-quick", "classic-adding")
+RACE_PRESETS = ("race-quick", "classic-adding", "race-ablations", "race-jordan-sine", "race-jordan-adding")
 SWEEP_LENGTHS = (5, 10, 25, 50, 100, 200)
 TITLES = {name: spec.title for name, spec in CELLS.items()}
 CELL_NAMES = list(CELLS)
@@ -38,8 +38,11 @@ def stop(key: str) -> None:
 
 
 def preset_steps() -> None:
-    """The preset's step budget into the steps slider (the preset picker's callback)."""
-    st.session_state[f"{P}_steps"] = PRESETS[st.session_state[f"{P}_preset"]].config().steps
+    """The preset's step budget (and cells, if it names some) into the widgets (the picker's callback)."""
+    preset = PRESETS[st.session_state[f"{P}_preset"]]
+    st.session_state[f"{P}_steps"] = preset.config().steps
+    if preset.cells:
+        st.session_state[f"{P}_cells"] = list(preset.cells)
 
 
 def start_race(configs) -> None:

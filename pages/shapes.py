@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import export, ui
-from explorer.cells import CELLS
+from explorer.cells import CELLS, FUSED_CELLS
 from explorer.shapes import BOUNDS, ShapeQuestion, explore
 
 P = "shapes"
@@ -24,7 +24,7 @@ st.caption("Pick the settings of a recurrent layer and a batch: the shapes below
            "when this exact module runs, with what each dimension means.")
 
 # persist_state: the settings outlive a visit to another page
-cell = st.segmented_control("Cell", list(CELLS), format_func=lambda c: CELLS[c].title, key=f"{P}_cell",
+cell = st.segmented_control("Cell", list(FUSED_CELLS), format_func=lambda c: CELLS[c].title, key=f"{P}_cell",
                             default=DEFAULTS.cell, required=True, persist_state="session")
 sizes = {}
 for column, (name, (low, high)) in zip(st.columns(len(BOUNDS)), BOUNDS.items(), strict=True):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from plotly_charts import charts
+from plotly_charts import charts, values
 from streamlit.testing.v1 import AppTest
 from test_figures_inside import hand_trace
 
@@ -160,3 +160,21 @@ def test_a_recorded_layer_shows_its_gates_and_steps_backwards(cell):
     assert "h_{t+1}" in at.run().latex[0].value
     recorded, recomputed = (float(n) for n in re.findall(r"-?\d+\.\d{4}", at.caption[-1].value))
     assert recorded == recomputed
+
+
+def test_an_intervention_reruns_the_probe_beside_the_untouched_run():
+    """Clamp the LSTM's forget gate to 0 on the Interventions tab: two runs side by side, the changed
+    one's cell-state gradient gone a few steps back, and the numbers table says the outputs moved."""
+    torch.manual_seed(0)
+    at = page(FinishedRun(trace_rnn(torch.nn.LSTM(2, 4, batch_first=True), torch.randn(3, 10, 2))))
+    at.session_state["inside_tab"] = "Interventions"
+    at.run()
+    assert any("Choose a change above" in info.value for info in at.info)
+    at.selectbox(key="inside_clamp_gate").set_value("f").run()
+    assert not at.exception
+    shown = charts(at)
+    assert {"inside_intervene_untouched", "inside_intervene_changed"} <= set(shown)
+    flow = shown["inside_intervene_flow_changed"]
+    cell_line = values(flow, next(k for k, t in enumerate(flow["data"]) if "c_t" in t["name"]))
+    assert cell_line[:5].min() < 1e-3 * cell_line.max()
+    assert at.dataframe[0].value["largest output change"][0] > 0

@@ -103,3 +103,15 @@ def test_small_sweep_computes_every_point_against_the_baseline(page):
     again = page.session_state["race_sweep_handle"]
     assert again is not sweep and again.join(5), "cached points should not train again"
     assert again.snapshot().results == snap.results
+
+
+@pytest.mark.parametrize("preset", ["race-ablations", "race-jordan-sine", "race-jordan-adding"])
+def test_a_cell_race_preset_picks_its_cells_and_can_start(page, preset):
+    """The LSTM-ablation and Jordan-vs-Elman presets select their own cells, with the lesson shown."""
+    from explorer.presets import PRESETS
+
+    page.selectbox(key="race_preset").set_value(preset).run()
+    assert not page.exception
+    assert page.multiselect(key="race_cells").value == list(PRESETS[preset].cells)
+    assert not page.button(key="race_start").disabled
+    assert any(PRESETS[preset].lesson[:40] in c.value for c in page.caption)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.cells import CELLS
+from explorer.cells import CELLS, FUSED_CELLS
 from explorer.figures import hidden_heatmap
 from explorer.seq2seq import ATTENTIONS, TASKS, Seq2Seq
 from explorer.seq2seq.decode import beam_search, encode, greedy, read, unroll
@@ -57,7 +57,7 @@ def test_no_attention_reads_one_context_vector_everywhere():
     torch.testing.assert_close(out.contexts, memory.summary[:, None].expand_as(out.contexts))
 
 
-@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("cell", list(FUSED_CELLS))
 def test_padding_changes_nothing_and_summary_is_the_final_state(cell):
     """A padded example encodes exactly as it does alone, and the summary equals the nn
     module's own final states (h_n) of the packed run, forward and backward."""
@@ -75,7 +75,7 @@ def test_padding_changes_nothing_and_summary_is_the_final_state(cell):
         torch.testing.assert_close(summary[i], torch.cat([h_n[0, 0], h_n[1, 0]]))
 
 
-@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("cell", list(FUSED_CELLS))
 def test_recorded_decoder_step_equals_the_nn_cell(cell):
     """Stepping through explorer.cells with the nn.*Cell's weights gives the cell's own numbers."""
     net = model(cell)
@@ -86,7 +86,7 @@ def test_recorded_decoder_step_equals_the_nn_cell(cell):
     assert set(recorded.gates) == set(CELLS[cell].gates)
 
 
-@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("cell", list(FUSED_CELLS))
 def test_probe_records_both_streams_and_the_attention(cell):
     """The encoder trace replays the real encoder; both traces open in hidden_heatmap; the
     attention they carry is what `read` decodes for the same source."""
@@ -108,7 +108,7 @@ def test_probe_records_both_streams_and_the_attention(cell):
                                atol=1e-5)
 
 
-@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("cell", list(FUSED_CELLS))
 def test_both_probe_streams_open_in_every_inside_view(cell):
     """Every view of the Inside page builds its figure and its table from the encoder's and the
     decoder's trace, for each direction, a padded example and the cursor at both ends."""

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from explorer.cells import CELLS
+from explorer.cells import FUSED_CELLS
 from explorer.seq2seq import ATTENTIONS, SCHEDULES, TASKS, Seq2SeqConfig, Seq2SeqTrainer
 from explorer.seq2seq.record import record_probe
 
@@ -32,7 +32,7 @@ def test_validate_names_each_problem():
 
 
 @pytest.mark.parametrize("attention", list(ATTENTIONS))
-@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("cell", list(FUSED_CELLS))
 def test_dry_run_every_cell_with_every_attention(cell, attention):
     """Two steps, an evaluation and a probe recording for every cell × attention kind."""
     trainer = Seq2SeqTrainer(replace(TINY, cell=cell, attention=attention, steps=2, bidirectional=False))

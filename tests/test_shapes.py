@@ -7,12 +7,12 @@ import itertools
 import pytest
 import torch
 
-from explorer.cells import CELLS
+from explorer.cells import CELLS, FUSED_CELLS
 from explorer.shapes import ShapeQuestion, explore
 
 GRID = [ShapeQuestion(cell, input_size=2, hidden_size=5, num_layers=layers, bidirectional=bidirectional,
                       batch_first=batch_first, batch=3, length=4)
-        for cell, layers, bidirectional, batch_first in itertools.product(CELLS, (1, 3), (False, True),
+        for cell, layers, bidirectional, batch_first in itertools.product(FUSED_CELLS, (1, 3), (False, True),
                                                                            (False, True))]
 
 

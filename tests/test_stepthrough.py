@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from explorer import trace_rnn
-from explorer.cells import CELLS
+from explorer.cells import CELLS, FUSED_CELLS
 from explorer.stepthrough import StepInput, dot_table, example_weights, explain, from_trace, step, unit_latex
 
 NUMBER = re.compile(r"-?\d+\.\d+")
@@ -18,7 +18,7 @@ ACTIVATIONS = {r"\sigma": lambda v: 1 / (1 + np.exp(-v)), r"\tanh": np.tanh,
                r"\mathrm{ReLU}": lambda v: max(v, 0)}
 
 
-@pytest.fixture(scope="module", params=list(CELLS))
+@pytest.fixture(scope="module", params=list(FUSED_CELLS))
 def recorded(request):
     """A 2-layer bidirectional layer of each cell, replayed on a padded batch (lengths 7 and 4)."""
     spec = CELLS[request.param]
@@ -105,7 +105,7 @@ def test_a_padded_step_is_explained_not_computed(recorded):
     assert shown.recomputed == pytest.approx(shown.recorded, abs=1e-5)
 
 
-@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("cell", list(FUSED_CELLS))
 def test_hand_set_weights_step_like_torch_cells(cell):
     """The anatomy page's arithmetic (step on example weights) equals torch's own single-step cells."""
     spec = CELLS[cell]

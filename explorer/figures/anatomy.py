@@ -6,41 +6,36 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explorer.figures.gates import TANH_GATES
-from explorer.theme import GATE_COLORS, apply_layout
+from explorer.theme import apply_layout, gate_color
 
 CURVES = {"σ": lambda v: 1 / (1 + np.exp(-v)), "tanh": np.tanh, "ReLU": lambda v: np.maximum(v, 0)}
-STATE_COLORS = {"h_prev": "#999999", "c_prev": "#BBBBBB", "c": "#555555", "h": "#000000"}
-STATE_NAMES = {"h_prev": "h<sub>t-1</sub>", "c_prev": "c<sub>t-1</sub>", "c": "c<sub>t</sub>",
-               "h": "h<sub>t</sub>"}
-
-
-def activation(cell_type: str, block: str) -> str:
-    """The squashing function a block's pre-activation goes through."""
-    if block == "h":
-        return "ReLU" if cell_type == "rnn_relu" else "tanh"
-    return "tanh" if block in TANH_GATES else "σ"
+CURVE_OF = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}  # a step's activation kind -> its curve
+STATE_COLORS = {"h_prev": "#999999", "c_prev": "#BBBBBB", "y_prev": "#BBBBBB", "c": "#555555", "h": "#000000",
+                "y": "#555555"}
+STATE_NAMES = {"h_prev": "h<sub>t-1</sub>", "c_prev": "c<sub>t-1</sub>", "y_prev": "y<sub>t-1</sub>",
+               "c": "c<sub>t</sub>", "h": "h<sub>t</sub>", "y": "y<sub>t</sub>"}
 
 
 def cell_step_figure(cell_type: str, pre: dict[str, np.ndarray], post: dict[str, np.ndarray],
-                     states: dict[str, np.ndarray]) -> go.Figure:
+                     states: dict[str, np.ndarray], kinds: dict[str, str]) -> go.Figure:
     """Left: σ / tanh curves with every block's (pre-activation, value) per unit marked.
     Right: every value of the step per unit (previous state, gates, new state) as bars.
 
-    pre, post: block name (i f g o / r z n / h) -> (H,); states: h_prev, c_prev, c, h -> (H,)."""
+    pre, post: block name (i f g o / r z n / h) -> (H,); states: h_prev, c_prev, c, h (y_prev, y)
+    -> (H,); kinds: block -> its activation (sigmoid, tanh, relu), as `stepthrough.Step.kinds` holds."""
     units = len(next(iter(post.values())))
     fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
                         subplot_titles=["each pre-activation on its curve", "every value of this step"])
     reach = max(6.0, *(float(np.abs(v).max()) + 0.5 for v in pre.values()))
     grid = np.linspace(-reach, reach, 241)
-    used = dict.fromkeys(activation(cell_type, b) for b in pre)
+    used = dict.fromkeys(CURVE_OF[kinds[b]] for b in pre)
     for name in used:
         fig.add_trace(go.Scatter(x=grid, y=CURVES[name](grid), mode="lines", name=name, showlegend=False,
                                  line=dict(color="#CCCCCC", width=2), hoverinfo="skip"), row=1, col=1)
         fig.add_annotation(x=reach * 0.75, y=float(CURVES[name](reach * 0.75)), text=name, showarrow=False,
                            yshift=10, font=dict(color="#888888"), row=1, col=1)
     for block in pre:
-        color = GATE_COLORS.get(block, STATE_COLORS["h"])
+        color = STATE_COLORS["h"] if block == "h" else gate_color(block)
         fig.add_trace(go.Scatter(
             x=pre[block], y=post[block], mode="markers+text", name=block, legendgroup=block, showlegend=False,
             text=[f"{block}{u}" for u in range(units)], textposition="top left",
@@ -48,13 +43,13 @@ def cell_step_figure(cell_type: str, pre: dict[str, np.ndarray], post: dict[str,
             hovertemplate="%{text}<br>pre-activation %{{x:.3f}}<br>value %{{y:.3f}}"
                           "<extra></extra>",
         ), row=1, col=1)
-    quantities = {k: states[k] for k in ("h_prev", "c_prev") if k in states}
+    quantities = {k: states[k] for k in ("h_prev", "c_prev", "y_prev") if k in states}
     quantities |= {b: v for b, v in post.items() if b != "h"}  # the gates; a vanilla RNN's h is its state
-    quantities |= {k: states[k] for k in ("c", "h") if k in states}
+    quantities |= {k: states[k] for k in ("c", "h", "y") if k in states}
     labels = [f"unit {u}" for u in range(units)]
     for name, values in quantities.items():
         fig.add_trace(go.Bar(x=labels, y=values, name=STATE_NAMES.get(name, name), legendgroup=name,
-                             marker_color=STATE_COLORS.get(name) or GATE_COLORS[name],
+                             marker_color=STATE_COLORS.get(name) or gate_color(name),
                              text=[f"{v:.2f}" for v in values], textposition="outside",
                              hovertemplate=f"{STATE_NAMES.get(name, name)} = %{{y:.4f}}"
                                            "<extra>%{x}</extra>"),

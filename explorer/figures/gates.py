@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from explorer.cellspec import gate_titles, tanh_gates
 from explorer.figures.timeline import (
     MAX_POINTS,
     column_box,
@@ -24,15 +25,19 @@ from explorer.figures.timeline import (
     moment,
     time_ticks,
 )
-from explorer.theme import DIVERGING, GATE_COLORS
+from explorer.theme import DIVERGING, GATE_COLORS, gate_color
 from explorer.trace import Trace
 
-# mirrors the gate titles of explorer.cells.CELLS (which imports torch; figures must not)
-GATE_TITLES = {"i": "input gate i", "f": "forget gate f", "g": "cell candidate g", "o": "output gate o",
-               "r": "reset gate r", "z": "update gate z", "n": "candidate n"}
-TANH_GATES = frozenset({"g", "n"})
+# read from the cells' own entries (explorer.cellspec, torch-free); a name means one gate everywhere
+GATE_TITLES = gate_titles()
+TANH_GATES = tanh_gates()
 LOW, HIGH = 0.05, 0.95
 STATE_COLORS = {"c": "#555555", "h": "#000000"}
+
+
+def gate_title(name: str) -> str:
+    """'forget gate f'; a custom cell's gate by its name."""
+    return gate_titles().get(name, f"{name}_t")
 
 
 def gate_heatmaps(trace: Trace, layer: int = 0, direction: int = 0, example: int = 0,
@@ -41,7 +46,7 @@ def gate_heatmaps(trace: Trace, layer: int = 0, direction: int = 0, example: int
     panels = list(trace.gates) + (["c"] if trace.cell is not None else [])
     window = heatmap_window(cursor, trace.seq_len, trace.hidden_size * len(panels))
     steps = window.steps
-    titles = [GATE_TITLES.get(p, p) if p != "c" else "cell state c" for p in panels]
+    titles = [gate_title(p) if p != "c" else "cell state c" for p in panels]
     fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, subplot_titles=titles,
                         vertical_spacing=0.25 / len(panels))
     for row, name in enumerate(panels, start=1):
@@ -68,9 +73,9 @@ def _scale(name: str, values: np.ndarray) -> dict:
     if name == "c":
         limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
         return dict(colorscale=DIVERGING, zmid=0.0, zmin=-limit, zmax=limit)
-    if name in TANH_GATES:
+    if name in tanh_gates():
         return dict(colorscale=DIVERGING, zmid=0.0, zmin=-1.0, zmax=1.0)
-    return dict(colorscale=[[0.0, "#FFFFFF"], [1.0, GATE_COLORS[name]]], zmin=0.0, zmax=1.0)
+    return dict(colorscale=[[0.0, "#FFFFFF"], [1.0, gate_color(name)]], zmin=0.0, zmax=1.0)
 
 
 def gate_lines(trace: Trace, layer: int = 0, direction: int = 0, example: int = 0,
@@ -81,7 +86,7 @@ def gate_lines(trace: Trace, layer: int = 0, direction: int = 0, example: int = 
     steps = window.steps
     fig = make_subplots(rows=len(units), cols=1, shared_xaxes=True, vertical_spacing=0.08 / len(units),
                         subplot_titles=[f"unit {u}" for u in units])
-    series = [(name, trace.gates[name], GATE_COLORS[name], "solid") for name in trace.gates]
+    series = [(name, trace.gates[name], gate_color(name), "solid") for name in trace.gates]
     if trace.cell is not None:
         series.append(("c", trace.cell, STATE_COLORS["c"], "dash"))
     series.append(("h", trace.hidden, STATE_COLORS["h"], "dot"))
@@ -90,7 +95,7 @@ def gate_lines(trace: Trace, layer: int = 0, direction: int = 0, example: int = 
         for name, values, color, dash in series:
             lines.append(go.Scatter(
                 x=steps, y=values[layer, direction, example, steps, unit].astype(np.float32), mode="lines",
-                name=GATE_TITLES.get(name, f"{name}_t"), legendgroup=name, showlegend=row == 1,
+                name=gate_title(name), legendgroup=name, showlegend=row == 1,
                 line=dict(color=color, dash=dash, width=1.8),
                 hovertemplate=f"unit {unit}, step %{{x}}<br>{name} = %{{y:.3f}}<extra></extra>",
             ))
@@ -112,7 +117,7 @@ def saturation_shares(trace: Trace, layer: int = 0, direction: int = 0) -> dict[
         v = values[layer, direction]  # (B, T, H)
         real = np.isfinite(v)
         with np.errstate(invalid="ignore"):
-            saturated = np.abs(v) > HIGH if name in TANH_GATES else (v < LOW) | (v > HIGH)
+            saturated = np.abs(v) > HIGH if name in tanh_gates() else (v < LOW) | (v > HIGH)
         counts = real.sum(axis=(0, 2))
         shares[name] = np.where(counts > 0, (saturated & real).sum(axis=(0, 2)) / np.maximum(counts, 1),
                                 np.nan)
@@ -124,9 +129,9 @@ def saturation(trace: Trace, layer: int = 0, direction: int = 0, cursor: int = 0
     fig = go.Figure()
     steps = np.arange(trace.seq_len)
     for name, share in saturation_shares(trace, layer, direction).items():
-        rule = "|value| > 0.95" if name in TANH_GATES else "< 0.05 or > 0.95"
-        fig.add_trace(go.Scatter(x=steps, y=share.astype(np.float32), mode="lines", name=GATE_TITLES[name],
-                                 line=dict(color=GATE_COLORS[name], width=2),
+        rule = "|value| > 0.95" if name in tanh_gates() else "< 0.05 or > 0.95"
+        fig.add_trace(go.Scatter(x=steps, y=share.astype(np.float32), mode="lines", name=gate_title(name),
+                                 line=dict(color=gate_color(name), width=2),
                                  hovertemplate=f"{name}: %{{y:.1%}} {rule} at step %{{x}}<extra></extra>"))
     fig.update_yaxes(title_text="share saturated", range=[0, 1.02], tickformat=".0%")
     fig.update_xaxes(title_text="time step")

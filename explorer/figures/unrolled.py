@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from explorer.cellspec import CELL_SPECS
 from explorer.figures.timeline import (
     CURSOR,
     CURSOR_COLOR,
@@ -31,7 +32,7 @@ from explorer.figures.timeline import (
 )
 from explorer.trace import Trace
 
-CELL_LABELS = {"rnn_tanh": "RNN", "rnn_relu": "RNN", "lstm": "LSTM", "gru": "GRU"}
+CELL_LABELS = {name: cell.label for name, cell in CELL_SPECS.items()}
 BOX_FILL, CURSOR_FILL, PAD_FILL = "#E8EEF5", "#FFF3B0", "#FFFFFF"
 HALF_W, HALF_H = 0.32, 0.25  # cell box half-width and half-height, in step / row units
 
@@ -99,7 +100,9 @@ def _draw_row(fig: go.Figure, sketch: _Sketch, trace: Trace, example: int, steps
     label = f"{CELL_LABELS.get(trace.cell_type, trace.cell_type)} {DIRECTION_ARROWS[d]}"
     if trace.num_layers > 1:
         label = f"L{layer + 1} {label}"
-    states = [("h", 0.09)] + ([("c", -0.09)] if trace.cell is not None else [])
+    carried = CELL_SPECS[trace.cell_type].carried if trace.cell_type in CELL_SPECS else ("h", "c")
+    carried = [p for p in carried if p == "h" or p in trace.states or (p == "c" and trace.cell is not None)]
+    states = list(zip(carried, (0.09, -0.09), strict=False))
     step_back = 1 if d == 0 else -1  # where the incoming state comes from, in steps and boxes
     for k, t in enumerate(steps):
         fill = PAD_FILL if t > real else CURSOR_FILL if t == cursor else BOX_FILL
@@ -129,6 +132,8 @@ def _hover(trace: Trace, example: int, layer: int, d: int, t: int, real: int) ->
              "h_t = " + _vector(trace.hidden[layer, d, example, t])]
     if trace.cell is not None:
         lines.append("c_t = " + _vector(trace.cell[layer, d, example, t]))
+    for name, values in trace.states.items():
+        lines.append(f"{name}_t = " + _vector(values[layer, d, example, t]))
     for name, values in trace.gates.items():
         lines.append(f"{name} (mean over units) = {np.mean(values[layer, d, example, t]):.3f}")
     return "<br>".join(lines)

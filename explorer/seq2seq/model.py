@@ -38,7 +38,6 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from explorer.cells import CELLS, CellWeights
 from explorer.models import final_states
 
-CELL_MODULES = {nn.RNN: nn.RNNCell, nn.LSTM: nn.LSTMCell, nn.GRU: nn.GRUCell}
 State = tuple[Tensor, ...]
 
 
@@ -146,7 +145,8 @@ class Seq2Seq(nn.Module):
                                         bidirectional=bidirectional, **self.spec.module_kwargs)
         self.bridge = nn.Linear(hidden_size, hidden_size)
         self.target_embedding = nn.Embedding(target_vocab, embedding_size, padding_idx=0)
-        self.decoder = CELL_MODULES[self.spec.module](embedding_size + hidden_size, hidden_size,
+        # torch.nn's one-step twin of the fused layer: nn.LSTM -> nn.LSTMCell (seq2seq takes FUSED_CELLS)
+        self.decoder = getattr(nn, self.spec.torch_module + "Cell")(embedding_size + hidden_size, hidden_size,
                                                       **self.spec.module_kwargs)
         self.attention = ATTENTIONS[attention](hidden_size)
         self.out = nn.Linear(2 * hidden_size, target_vocab)

@@ -22,7 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from explorer.cells import CELLS
+from explorer.cells import FUSED_CELLS
 from explorer.checks import type_problems
 from explorer.jobs.status import Status
 from explorer.seq2seq.decode import encode, exact_match, unroll
@@ -81,7 +81,7 @@ class Seq2SeqConfig:
         problems = type_problems(self)
         if problems:  # the checks below compare numbers: they need the right types
             return problems
-        for name, registry in (("cell", CELLS), ("attention", ATTENTIONS), ("task", TASKS),
+        for name, registry in (("cell", FUSED_CELLS), ("attention", ATTENTIONS), ("task", TASKS),
                                ("schedule", SCHEDULES)):
             if getattr(self, name) not in registry:
                 problems.append(f"Unknown {name} '{getattr(self, name)}'. "
