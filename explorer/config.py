@@ -72,6 +72,9 @@ class RunConfig:
         elif CELLS[self.cell].owns_head and (self.num_layers > 1 or self.bidirectional):
             problems.append(f"The {CELLS[self.cell].title} has one layer, read forwards: "
                             "its output is fed back.")
+        if self.cell != "custom" and self.custom_cell:  # else two equal runs would look different
+            problems.append(f"Custom cell: equations are read only with cell 'custom' (the cell is "
+                            f"{brief(self.cell)}); leave it empty.")
         if self.task not in TASKS:
             problems.append(f"Unknown task {brief(self.task)}. Choose one of: {', '.join(TASKS)}.")
         if self.init not in INITS:
