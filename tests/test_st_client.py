@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
@@ -67,7 +68,10 @@ def test_two_sessions_open_a_share_link_press_train_and_watch_it_train(app_url):
         await asyncio.gather(*(s.close() for s in students))
         return students
 
-    for s in asyncio.run(lesson()):
+    # in a thread of its own: Playwright's browser tests keep an event loop running in this one
+    with ThreadPoolExecutor(1) as thread:
+        students = thread.submit(asyncio.run, lesson()).result()
+    for s in students:
         assert not s.errors
         assert s.training_at is not None, f"never shown training; last status {s.status!r}"
         assert s.first_point_at is not None
