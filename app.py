@@ -13,7 +13,7 @@ import streamlit as st  # noqa: E402
 from explorer import ui  # noqa: E402  (imports torch now, not on the first page view)
 
 st.set_page_config(page_title="RNN Explorer", page_icon=":material/autorenew:", layout="wide")
-ui.publish_plotly_js(Path(__file__).parent / "static")  # for ui.live_chart
+ui.publish_static(Path(__file__).parent / "static")  # for ui.live_chart
 ui.worker_pool()  # start the training workers with the server, not on the first Train
 
 # (script, title, Material icon); the first is the home page. The URL path is the file's name.
