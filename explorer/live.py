@@ -160,7 +160,9 @@ class Column(Sequence):
 
 
 # --- pace ---------------------------------------------------------------------------------------
-LIVE_BUDGET = 0.4  # of one CPU core: what all live panels' refreshes together may use
+LIVE_BUDGET = 0.6  # of one CPU core (a server's Python runs on about one: the GIL): all live refreshes
+RERUN_OVERHEAD = 0.008  # CPU seconds Streamlit spends per fragment rerun besides the panel's own code
+SATURATED = 0.85  # the server process's CPU (all its threads, in cores) past which every interval stretches
 WALL_FACTOR = 3.0  # a panel refreshes at most every this many times its refresh's own duration
 MAX_INTERVAL = 5.0  # seconds: the slowest a live panel refreshes
 STALE_SECONDS = 3.0  # a panel not heard of for this long (and 3 of its intervals) has gone
@@ -182,8 +184,13 @@ class Pace:
 
     Every panel gets the same interval: `floor` (its page's) while the server is idle, longer as
     the panels' refreshes together would take more than `budget` of a CPU core at that rate
-    (sum of CPU per refresh / interval ≤ budget), so N sessions slow each other down smoothly
-    instead of queueing. And never shorter than WALL_FACTOR times the panel's own refresh: a
+    (sum over panels of CPU per refresh / interval ≤ budget; a refresh's CPU is its panel's code,
+    measured, plus RERUN_OVERHEAD for Streamlit's own work around it: the rerun's thread, the
+    page's widget states, a message per element through the event loop and the websocket, about
+    8 ms for the Train page on a 2-core server, `benchmarks/live_cost.py`), so N sessions slow
+    each other down smoothly instead of queueing. When the server process uses more than
+    SATURATED of a core all the same (page loads, clicks, training bookkeeping), every interval
+    stretches by that ratio. And never shorter than WALL_FACTOR times the panel's own refresh: a
     poll that arrives while the last refresh still runs is queued behind it, and Streamlit then
     drops the unsent output of the one before (what made the updates collapse under load). The
     interval is one of floor · 2^(i/4), so it changes (and is told to the browser) in steps: up at
@@ -193,10 +200,13 @@ class Pace:
     """
 
     def __init__(self, budget: float = LIVE_BUDGET, ceiling: float = MAX_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic):
-        self.budget, self.ceiling, self.clock = budget, ceiling, clock
+                 clock: Callable[[], float] = time.monotonic,
+                 cpu_clock: Callable[[], float] = time.process_time):
+        self.budget, self.ceiling, self.clock, self.cpu_clock = budget, ceiling, clock, cpu_clock
         self._panels: dict[Hashable, _Panel] = {}
         self._lock = threading.Lock()
+        self.busy = 0.0  # the process's CPU, in cores, over the last second or so
+        self._since = (clock(), cpu_clock())
 
     def record(self, panel: Hashable, cpu: float, wall: float, floor: float, moved: bool = True) -> float:
         """A refresh of `panel` took `cpu` CPU seconds and `wall` seconds (and brought something new,
@@ -217,17 +227,27 @@ class Pace:
             gone = [k for k, p in self._panels.items() if now - p.seen > max(STALE_SECONDS, 3 * p.interval)]
             for key in gone:
                 del self._panels[key]
-            demand = sum(p.cpu for p in self._panels.values())  # CPU seconds if each refreshed once
+            self._measure(now)
+            demand = sum(p.cpu + RERUN_OVERHEAD for p in self._panels.values())  # if each refreshed once
             own = self._panels.get(panel)
             if own is not None:
                 floor *= 2 ** min(own.quiet // QUIET_REFRESHES, QUIET_DOUBLINGS)
             seconds = max(floor, demand / self.budget, WALL_FACTOR * own.wall if own else 0.0)
+            seconds *= max(1.0, self.busy / SATURATED)
             seconds = step_up(min(seconds, self.ceiling), floor)
             if own is not None:
                 if seconds < own.interval and seconds > own.interval * 2 ** -0.5:
                     seconds = own.interval  # down only by two steps at once: no flapping between two
                 own.interval = seconds
             return seconds
+
+    def _measure(self, now: float) -> None:
+        """`busy`: the process's CPU over the last second (a running mean), all threads."""
+        then, cpu = self._since
+        if now - then >= 1.0:
+            spent = self.cpu_clock()
+            self.busy += 0.5 * ((spent - cpu) / (now - then) - self.busy)
+            self._since = (now, spent)
 
     def panels(self) -> int:
         with self._lock:
