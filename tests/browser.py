@@ -65,12 +65,13 @@ class StreamlitServer:
     """`streamlit run <script>` on a free loopback port, its output in test-artifacts/streamlit-<port>.log.
 
     Use as a context manager: entering starts it and waits until it is healthy,
-    leaving terminates it.
+    leaving terminates it. `root`: the checkout to serve (its `.streamlit/config.toml` and its
+    `explorer` package), this one unless told, say, an older commit's to compare with.
     """
 
     def __init__(self, script: str = "app.py", *, port: int | None = None,
-                 log_name: str | None = None, extra_args: tuple[str, ...] = ()):
-        self.script = script
+                 log_name: str | None = None, extra_args: tuple[str, ...] = (), root: Path = ROOT):
+        self.script, self.root = script, Path(root)
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         # one log per port: several test sessions may run side by side on one machine
@@ -92,9 +93,11 @@ class StreamlitServer:
 
     def start(self, timeout: float = SERVER_START_TIMEOUT) -> StreamlitServer:
         with self.log_path.open("wb") as log:  # the child keeps its own handle
-            self.proc = subprocess.Popen(self.command(), cwd=ROOT, stdout=log,
+            self.proc = subprocess.Popen(self.command(), cwd=self.root, stdout=log,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                         env={**os.environ, "PYTHONUNBUFFERED": "1",  # its explorer first:
+                                              "PYTHONPATH": os.pathsep.join(filter(None, (
+                                                  str(self.root), os.environ.get("PYTHONPATH"))))},
                                          start_new_session=True)  # its own group: see stop()
         try:
             self.wait_healthy(timeout)
