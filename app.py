@@ -23,7 +23,7 @@ except LimitsError as invalid:  # serve nothing rather than run without a limit
              "server: fix these environment variables and restart it.\n\n"
              + "\n".join(f"- {problem}" for problem in invalid.problems), icon=":material/block:")
     st.stop()
-ui.publish_plotly_js(Path(__file__).parent / "static")  # for ui.live_chart
+ui.publish_static(Path(__file__).parent / "static")  # for ui.live_chart
 ui.jobs()  # start the workers with the server, not on the first Train
 
 # (script, title, Material icon); the first is the home page. The URL path is the file's name.

@@ -69,7 +69,8 @@ def main(only: list[str]) -> None:
         print(f"benchmarks.{info.name} ...", flush=True)
         _, markdown = module.main()
         sections.append(f"{MARK}{info.name} -->\n{markdown}")
-    (HERE / "RESULTS.md").write_text("\n".join(sections))
+    # one blank line between sections, however many a kept section brought along
+    (HERE / "RESULTS.md").write_text("\n".join(section.rstrip("\n") + "\n" for section in sections))
     print(f"wrote {HERE / 'RESULTS.md'}")
 
 

@@ -7,10 +7,14 @@ key and pages never collide. Controls are data (`CONTROLS`); one renderer draws 
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,7 @@ from explorer.config import Limits, RunConfig
 from explorer.inits import INITS
 from explorer.jobs import Handle, JobLayer, Status
 from explorer.jobs.train import Snapshot
+from explorer.live import LiveChart, Pace
 from explorer.presets import PRESETS
 from explorer.tasks import TASKS
 from explorer.trace import pack_traces
@@ -362,20 +367,109 @@ def module_name(config: RunConfig) -> str:
     return f"nn.{spec.module.__name__}" if spec.fused else f"explorer.recurrence.{spec.module.__name__}"
 
 
-# --- live charts -------------------------------------------------------------------------
+# --- live panels and their charts --------------------------------------------------------
+_LIVE_JS = Path(__file__).parent / "assets" / "live_chart.js"
+# The component sends its JS with every delta: a two-line stub that imports the module from the
+# app's static folder (see publish_static; the query string changes with the file) keeps each
+# refresh's payload small.
+_LIVE_STUB = ('const url = new URL("app/static/live_chart.js?v=VERSION", document.baseURI).href;\n'
+              "export default (args) => import(url).then((module) => module.default(args));\n")
 _live_chart = st.components.v2.component(
-    "rnn_explorer.live_chart", js=(Path(__file__).parent / "assets" / "live_chart.js").read_text(),
-    isolate_styles=False)  # plotly.js puts its styles in the page's <head>
+    "rnn_explorer.live_chart", isolate_styles=False,  # plotly.js puts its styles in the page's <head>
+    js=_LIVE_STUB.replace("VERSION", hashlib.sha1(_LIVE_JS.read_bytes()).hexdigest()[:12]))
+_FULL_RUN = contextvars.ContextVar("explorer_live_full_run", default=True)  # see live_fragment
+_INTERVAL = contextvars.ContextVar("explorer_live_interval", default=REFRESH_SECONDS)
+_MOVED = contextvars.ContextVar("explorer_live_moved", default=None)  # a live panel's charts: news?
 
 
-def publish_plotly_js(static_dir: Path) -> None:
-    """Put the plotly.js of the installed plotly package in the app's static folder (served
-    at app/static/ with `server.enableStaticServing`), where `live_chart` loads it."""
-    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    target = static_dir / "plotly.min.js"
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        static_dir.mkdir(exist_ok=True)
-        shutil.copyfile(source, target)
+def publish_static(static_dir: Path) -> None:
+    """Put what `live_chart` loads in the app's static folder (served at app/static/ with
+    `server.enableStaticServing`): its module, and the plotly.js of the installed plotly package."""
+    for source in (_LIVE_JS, Path(plotly.__file__).parent / "package_data" / "plotly.min.js"):
+        target = static_dir / source.name  # app.py calls this on every page view: plotly.js by size
+        small = source.stat().st_size < 2**20
+        if (not target.exists() or target.stat().st_size != source.stat().st_size
+                or small and target.read_bytes() != source.read_bytes()):
+            static_dir.mkdir(exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+@st.cache_resource(show_spinner=False)
+def live_pace() -> Pace:
+    """One per server: what every session's live panels cost, hence how often each may refresh."""
+    return Pace()
+
+
+def live_fragment(active: bool, every: float = REFRESH_SECONDS) -> Callable:
+    """`@st.fragment` for a live panel: while `active`, it reruns every `every` seconds when the
+    server is idle, and less often as the live panels of all sessions together cost more (see
+    `explorer.live.Pace`), so that many sessions share the server instead of overrunning it.
+
+    The interval reaches the browser in the fragment's AutoRerun message. `@st.fragment` sends
+    that message only in a full script run; a new interval found in a fragment rerun is sent the
+    same way by `_rerun_every`. Charts inside learn whether this run is a full script run (the
+    page was drawn anew: a chart's figure is sent whole, see `live_chart`).
+    """
+    def decorate(body: Callable) -> Callable:
+        name = f"{Path(body.__code__.co_filename).stem}.{body.__qualname__}"  # pages all run as __main__
+        calls = iter((True,))  # decorated in a full script run: the first call is that run's
+
+        @functools.wraps(body)
+        def panel(*args, **kwargs):
+            full = next(calls, False)
+            moved = []  # a chart's payload brought something new (see _send)
+            tokens = (_FULL_RUN.set(full), _INTERVAL.set(st.session_state.get(f"{name}_every") or every),
+                      _MOVED.set(moved))
+            cpu, wall = time.thread_time(), time.perf_counter()
+            try:
+                result = body(*args, **kwargs)
+            finally:
+                for var, token in zip((_FULL_RUN, _INTERVAL, _MOVED), tokens, strict=True):
+                    var.reset(token)
+            if active and not full:  # a full run's cost is the page's, not a refresh's
+                seconds = live_pace().record(_panel_id(name), time.thread_time() - cpu,
+                                             time.perf_counter() - wall, every, moved=any(moved))
+                if st.session_state.get(f"{name}_every") != seconds and _rerun_every(seconds):
+                    st.session_state[f"{name}_every"] = seconds
+            return result
+
+        seconds = live_pace().interval(_panel_id(name), every) if active else None
+        st.session_state[f"{name}_every"] = seconds
+        return st.fragment(run_every=seconds)(panel)
+    return decorate
+
+
+def live_seconds() -> float:
+    """Inside a live panel: its refresh interval now (longer when the server is busy)."""
+    return _INTERVAL.get()
+
+
+def _panel_id(name: str) -> tuple[str, str]:
+    """A live panel of this session, as `Pace` counts them."""
+    ss = st.session_state
+    if "live_session" not in ss:
+        ss.live_session = uuid.uuid4().hex
+    return ss.live_session, name
+
+
+def _rerun_every(seconds: float) -> bool:
+    """Send the running fragment's new interval to the browser: the AutoRerun message that
+    `@st.fragment(run_every=...)` sends in full runs (its timer restarts only when the interval
+    differs). Streamlit internals, pinned by constraints.txt; False (the interval stays the one
+    of the last full run) where they are missing."""
+    try:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
+
+        ctx, fragment_id = get_script_run_ctx(), ThreadState.get().fragment_id
+    except (ImportError, AttributeError, RuntimeError):
+        return False
+    if ctx is None or not fragment_id:
+        return False
+    msg = ForwardMsg()
+    msg.auto_rerun.interval, msg.auto_rerun.fragment_id = seconds, fragment_id
+    ctx.enqueue(msg)
+    return True
 
 
 def live_chart(key: str, figure: go.Figure | Callable[[], go.Figure], version: Any = None,
@@ -385,26 +479,71 @@ def live_chart(key: str, figure: go.Figure | Callable[[], go.Figure], version: A
     a quarter of a second per chart and refresh.
 
     `figure` is the figure, or a function that builds it. With a `version` (say, the step of the
-    trace it draws) the last figure is sent again while the version is unchanged, or changed less
-    than `every` seconds ago, and the browser skips a figure it has already drawn: slow-changing
-    views stay cheap.
+    trace it draws) the figure is built again only when the version moves (and `every` seconds
+    have passed since it last did); meanwhile a refresh sends a few bytes that say "unchanged",
+    and the browser does nothing. For curves that grow by a few points per refresh, `live_curve`.
     """
     ss, now = st.session_state, time.monotonic()
-    kept = ss.get(f"{key}_live")
-    if kept is None or version is None or (kept[0] != version and now - kept[1] >= every):
+    chart = ss.get(f"{key}_live")
+    if not isinstance(chart, LiveChart) or chart.curve is not None:
+        chart = ss[f"{key}_live"] = LiveChart()
+    if chart.stale(version, now, every):
         fig = figure() if callable(figure) else figure
-        kept = ss[f"{key}_live"] = (version, now, fig.to_json(validate=False))
-    _live_chart(key=key, data={"figure": kept[2], "config": json.dumps(export.chart_config(key))})
+        chart.show(fig.to_json(validate=False), version, now)
+    _send(key, chart)
+
+
+def live_curve(key: str, curve, run: Any, *columns) -> None:
+    """A live chart of a curve that grows (`explorer.figures.training.Curve`: a learning curve,
+    gradient norms, a race): each refresh passes the whole columns so far (say a run's history)
+    and the curve takes only the rows it has not seen; the browser gets only the points that
+    changed. `curve` is a new curve object with this refresh's settings; the kept one goes on
+    while the settings are the same and `run` (what it draws) is the same object."""
+    ss = st.session_state
+    chart = ss.get(f"{key}_live")
+    if not (isinstance(chart, LiveChart) and chart.follows(curve, run)) or chart.feed(*columns) is None:
+        chart = ss[f"{key}_live"] = LiveChart(curve, run)
+        chart.feed(*columns)
+    _send(key, chart)
+
+
+def live_memo(key: str, version: Hashable, compute: Callable[[], Any]) -> Any:
+    """`compute()` once per `version` in this session: a live panel's costly numbers (say a
+    recording's eigenvalues) are not worked out again on every refresh."""
+    kept = st.session_state.get(key)
+    if kept is None or kept[0] != version:
+        kept = st.session_state[key] = (version, compute())
+    return kept[1]
+
+
+def _send(key: str, chart: LiveChart) -> None:
+    whole = _FULL_RUN.get() or st.session_state.pop(f"{key}_resend", False)
+    data = chart.payload(whole)
+    if chart.moved and (moved := _MOVED.get()) is not None:
+        moved.append(key)
+    if "figure" in data:
+        data["config"] = json.dumps(export.chart_config(key))
+    _live_chart(key=key, data=data, on_missing_change=functools.partial(_resend, key))
+
+
+def _resend(key: str) -> None:
+    """The browser lacks the figure of a payload (it missed the ones that carried it)."""
+    st.session_state[f"{key}_resend"] = True
 
 
 # --- pieces the views pages share --------------------------------------------------------
-def view_with_downloads(view, trace, options, key: str) -> None:
-    """A view's figure, and under it (folded) its downloads: interactive HTML and the data as CSV."""
-    fig = view.figure(trace, options)
-    st.plotly_chart(fig, key=key, config=export.chart_config(key))
+def view_with_downloads(view, trace, options, key: str, version: Hashable = None) -> None:
+    """A view's figure, and under it (folded) its downloads: interactive HTML and the data as CSV.
+    In a live panel, `version` says what the figure draws: a `live_chart` builds it again only when
+    that moves."""
+    if version is None:
+        st.plotly_chart(view.figure(trace, options), key=key, config=export.chart_config(key))
+    else:
+        live_chart(key, lambda: view.figure(trace, options), version=version)
     with st.expander(f"Download: {view.title.lower()}", icon=":material/download:"):
         html, csv = st.columns(2)
-        html.download_button("Figure (interactive HTML)", lambda: export.figure_html(fig, key),
+        html.download_button("Figure (interactive HTML)",
+                             lambda: export.figure_html(view.figure(trace, options), key),
                              file_name=f"{key}.html", mime="text/html", key=f"{key}_html", on_click="ignore")
         csv.download_button("Data (CSV)", lambda: export.table_csv(view.table(trace, options)),
                             file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore")

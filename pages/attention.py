@@ -7,9 +7,10 @@ import streamlit as st
 from explorer import ui
 from explorer.cells import CELLS, FUSED_CELLS
 from explorer.figures import attention as fig
-from explorer.figures import learning_curve
+from explorer.figures.training import LearningCurve
 from explorer.jobs import Status
 from explorer.jobs.seq2seq import DecodeSpec, curve_lengths
+from explorer.live import Column
 from explorer.seq2seq import ATTENTIONS, SCHEDULES, TASKS, Seq2SeqConfig
 from explorer.seq2seq.tasks import EOS, SPECIALS
 from explorer.trace import Trace
@@ -92,8 +93,9 @@ def decode(snap, source: str, width: int, max_steps: int):
         return None
 
 
-def show_reading(reading, target: str | None, key: str) -> None:
-    """Heatmap, one step's weights and context, and greedy vs beam against the target."""
+def show_reading(reading, target: str | None, key: str, seen: tuple) -> None:
+    """Heatmap, one step's weights and context, and greedy vs beam against the target. `seen`: what
+    the reading is of (model version, input, beam width): the figures are built again when it moves."""
     if reading is None:
         return
     if reading.attention is None:
@@ -102,18 +104,22 @@ def show_reading(reading, target: str | None, key: str) -> None:
     else:
         t = st.selectbox("Decoder step", range(len(reading.greedy)), key=f"{key}_step",
                          format_func=lambda i: f"{i}: wrote {reading.greedy[i]}", persist_state="session")
-        st.plotly_chart(fig.attention_heatmap(reading.attention, reading.source, reading.greedy, t),
-                        key=f"{key}_heatmap")
+        ui.live_chart(f"{key}_heatmap", lambda: fig.attention_heatmap(
+            reading.attention, reading.source, reading.greedy, t), version=(*seen, t))
         bars, context = st.columns(2)
-        bars.plotly_chart(fig.attention_bars(reading.attention[t], reading.source, f"α at step {t}"),
-                          key=f"{key}_bars")
-        context.plotly_chart(fig.context_vector(reading.context[t], f"context c_{t}"), key=f"{key}_context")
+        with bars:
+            ui.live_chart(f"{key}_bars", lambda: fig.attention_bars(
+                reading.attention[t], reading.source, f"α at step {t}"), version=(*seen, t))
+        with context:
+            ui.live_chart(f"{key}_context", lambda: fig.context_vector(reading.context[t], f"context c_{t}"),
+                          version=(*seen, t))
     decodings = {"greedy": reading.greedy, f"beam (width {beam_width})": reading.beam}
     if target is None:
         st.caption("No right answer to compare with (not a valid input for the task): "
                    + "; ".join(f"{name} wrote `{''.join(tokens)}`" for name, tokens in decodings.items()))
     else:
-        st.plotly_chart(fig.token_comparison([*target, SPECIALS[EOS]], decodings), key=f"{key}_tokens")
+        ui.live_chart(f"{key}_tokens", lambda: fig.token_comparison([*target, SPECIALS[EOS]], decodings),
+                      version=(*seen, target))
 
 
 def streams(enc: Trace, dec: Trace) -> dict[str, tuple[Trace, int]]:
@@ -122,7 +128,7 @@ def streams(enc: Trace, dec: Trace) -> dict[str, tuple[Trace, int]]:
     return {**{name: (enc, d) for d, name in enumerate(names)}, "Decoder s_t": (dec, 0)}
 
 
-def inside_views(enc: Trace, dec: Trace, example: int, target_vocab: tuple[str, ...]) -> None:
+def inside_views(enc: Trace, dec: Trace, example: int, target_vocab: tuple[str, ...], seen: tuple) -> None:
     """One stream of the probe example in one of the Inside page's views, at the time cursor."""
     found = streams(enc, dec)
     if ss.get("attention_stream") not in found:  # a new run may have one direction
@@ -139,10 +145,11 @@ def inside_views(enc: Trace, dec: Trace, example: int, target_vocab: tuple[str, 
     cursor = ui.time_cursor("attention_cursor", trace.seq_len)
     options = ViewOptions(direction=direction, example=example, cursor=cursor,
                           classes=target_vocab if trace.predictions is not None else None).fit(trace)
-    ui.view_with_downloads(view, trace, options, f"attention_inside_{view.name}")
+    ui.view_with_downloads(view, trace, options, f"attention_inside_{view.name}",
+                           version=(*seen, name, options))  # built again when the recording or a choice moves
 
 
-@st.fragment(run_every=REFRESH if running else None)
+@ui.live_fragment(running, REFRESH)
 def live_panel() -> None:
     if run is None:
         st.info("No run yet: press **Train**.")
@@ -164,19 +171,19 @@ def live_panel() -> None:
     run_task = TASKS[snap.config.task]
     if not snap.rows:
         return
-    columns = st.columns(3)
+    columns, steps = st.columns(3), Column(snap.rows, "step")  # the curves take only the rows they lack
     with columns[0]:
-        ui.live_chart("attention_loss_chart",
-                      learning_curve(snap.column("step"), snap.column("loss"), name="loss", smooth=10))
-    exact_curve = learning_curve(
-        [s for s, _ in snap.evals], [e for _, e in snap.evals], name="exact match (held out)",
-        baseline=run_task.baseline(snap.config.seq_len), baseline_label=run_task.baseline_label)
+        ui.live_curve("attention_loss_chart", LearningCurve(name="loss", smooth=10), run, steps,
+                      Column(snap.rows, "loss"))
     with columns[1]:
-        ui.live_chart("attention_exact_chart", exact_curve.update_yaxes(range=[-0.02, 1.02]))
-    forced_curve = learning_curve(snap.column("step"), snap.column("forced"), name="teacher-forced share",
-                                  smooth=10)
+        ui.live_curve("attention_exact_chart", LearningCurve(
+            name="exact match (held out)", baseline=run_task.baseline(snap.config.seq_len),
+            baseline_label=run_task.baseline_label, y_range=(-0.02, 1.02)),
+            run, [s for s, _ in snap.evals], [e for _, e in snap.evals])
     with columns[2]:
-        ui.live_chart("attention_teacher_chart", forced_curve.update_yaxes(range=[-0.05, 1.05]))
+        ui.live_curve("attention_teacher_chart", LearningCurve(
+            name="teacher-forced share", smooth=10, y_range=(-0.05, 1.05)),
+            run, steps, Column(snap.rows, "forced"))
     if snap.model is None:
         return
     enc, dec = snap.encoder, snap.decoder
@@ -186,16 +193,19 @@ def live_panel() -> None:
                            format_func=lambda i: f"{sources[i]} → {run_task.solve(sources[i])}",
                            persist_state="session")
     run_len = run_task.source_len(snap.config.seq_len) + 2
-    show_reading(decode(snap, sources[example], beam_width, run_len), run_task.solve(sources[example]),
-                 "attention_probe")
-    inside_views(enc, dec, example, run_task.target_vocab)
+    version = (snap.run_id, enc.step, run_task.name)
+    source = sources[example]
+    show_reading(decode(snap, source, beam_width, run_len), run_task.solve(source),
+                 "attention_probe", (*version, source, beam_width))
+    inside_views(enc, dec, example, run_task.target_vocab, version)
     st.subheader("Type your own input")
     text = st.text_input("Source", sources[0], key="attention_source", max_chars=200, persist_state="session")
     messages = run_task.check_source(text, snap.config.seq_len)
     for message in messages:
         st.warning(message)
     if not messages:
-        show_reading(decode(snap, text, beam_width, run_len), run_task.solve(text), "attention_typed")
+        show_reading(decode(snap, text, beam_width, run_len), run_task.solve(text), "attention_typed",
+                     (*version, text, beam_width))
 
 
 live_panel()
@@ -222,7 +232,7 @@ job = ss.get(CURVE_KEY)
 curving = job is not None and job.snapshot().active
 
 
-@st.fragment(run_every=REFRESH if curving else None)
+@ui.live_fragment(curving, REFRESH)
 def curve_panel() -> None:
     if job is None:
         return
@@ -238,9 +248,9 @@ def curve_panel() -> None:
         curve_task = TASKS[curve.config.task]
         names = {k: ATTENTIONS[k].title for k in curve.accuracy}
         baseline = [curve_task.baseline(n, min_len=n) for n in curve.lengths]
-        figure = fig.bottleneck_curve(curve.lengths, curve.accuracy, names, baseline,
-                                      curve_task.baseline_label, curve_task.length_label)
-        st.plotly_chart(figure, key="attention_curve_chart")
+        ui.live_chart("attention_curve_chart", lambda: fig.bottleneck_curve(
+            curve.lengths, curve.accuracy, names, baseline, curve_task.baseline_label,
+            curve_task.length_label), version=(curve.config, tuple(curve.lengths), tuple(curve.accuracy)))
 
 
 curve_panel()

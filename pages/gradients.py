@@ -7,9 +7,9 @@ import streamlit as st
 from explorer import Trainer, ui
 from explorer.cells import CELLS
 from explorer.config import RunConfig
-from explorer.figures import gradient_norm_curve
 from explorer.figures import gradients as gfig
 from explorer.figures import spectrum as sfig
+from explorer.figures.training import GradientNormCurve
 from explorer.gradients import (
     ACTIVATION_GAIN,
     CARRY_GATES,
@@ -103,37 +103,38 @@ run = ui.current_run(RUN_KEY)
 running = run is not None and run.snapshot().active
 
 
-def explained(fig, key: str, text: str) -> None:
+def explained(figure, key: str, text: str, version) -> None:
+    """A chart (built only when `version`, what it draws, moves) with its explanation beside it."""
     chart, words = st.columns([5, 2])
     with chart:
-        ui.live_chart(f"{P}_{key}", fig)
+        ui.live_chart(f"{P}_{key}", figure, version=version)
     words.markdown(text)
 
 
-def decay_view(trace) -> None:
+def decay_view(trace, spectra, seen) -> None:
     """Measured decay against the bound (vanilla cells) or the carry gate's power (gated cells)."""
     if trace.cell_type in ACTIVATION_GAIN:
-        s, ratios = trace_spectra(trace)[0], trace_decay(trace)
-        fig = sfig.decay_figure(ratios, {
-            "bound (γ·σ_max)^k": ACTIVATION_GAIN[trace.cell_type] * s.sigma_max, "ρ^k": s.radius})
+        s, ratios = spectra[0], trace_decay(trace)
         rate = decay_rate(ratios)
         verdict = ("" if rate is None else TEXT["rate_follows" if abs(rate / s.radius - 1) <= 0.2 else
                                                 "rate_faster" if rate < s.radius else "rate_slower"])
-        explained(fig, "decay", TEXT["bound"].format(sigma=s.sigma_max, rho=s.radius,
-                                                     measured=verdict.format(rate=rate)))
+        explained(lambda: sfig.decay_figure(ratios, {
+            "bound (γ·σ_max)^k": ACTIVATION_GAIN[trace.cell_type] * s.sigma_max, "ρ^k": s.radius}),
+            "decay", TEXT["bound"].format(sigma=s.sigma_max, rho=s.radius,
+                                          measured=verdict.format(rate=rate)), seen)
         return
     carry = CARRY_GATES.get(trace.cell_type)
     if carry is None:  # no gate predicts this cell's decay (Jordan, no forget gate, MGU): measured only
         explained(sfig.decay_figure(trace_decay(trace), {}), "decay", TEXT["measured_only"])
         return
     bar, var = mean_gate(trace, carry.gate), "c" if carry.cell_state else "h"
-    fig = sfig.decay_figure(trace_decay(trace, cell_state=carry.cell_state),
-                            {f"{carry.symbol}^k, {carry.symbol} = {bar:.3f}": bar},
-                            f"measured ‖dL/d{var}_(T−k)‖ / ‖dL/d{var}_T‖")
-    explained(fig, "decay", TEXT[f"carry_{carry.gate}"].format(bar=bar))
+    explained(lambda: sfig.decay_figure(trace_decay(trace, cell_state=carry.cell_state),
+                                        {f"{carry.symbol}^k, {carry.symbol} = {bar:.3f}": bar},
+                                        f"measured ‖dL/d{var}_(T−k)‖ / ‖dL/d{var}_T‖"),
+              "decay", TEXT[f"carry_{carry.gate}"].format(bar=bar), seen)
 
 
-@st.fragment(run_every=ui.REFRESH_SECONDS if running else None)
+@ui.live_fragment(running)
 def live_panel() -> None:
     snap = run.snapshot() if run is not None else None
     if snap is None and problems:
@@ -147,35 +148,42 @@ def live_panel() -> None:
             st.caption("Showing the run of earlier settings: press **Train** to run the current ones.")
     traces = snap.traces if snap is not None and snap.traces else [initial_trace(config)]
     trace = traces[-1]
+    seen = (snap.config if snap is not None else config, trace.step, len(traces))  # what the views draw
     if snap is None:
         st.caption("Before any training. Press **Train** to watch the profiles change as the network learns.")
     if view == VIEWS[0]:
         cell_norms = None if trace.cell_grad_norm is None else trace.cell_grad_norm[0, 0]
-        explained(gfig.gradient_flow_line(trace.grad_norm[0, 0], cell_norms, trace.step), "flow_line",
-                  TEXT["flow"])
-        explained(gfig.gradient_flow_heatmap(*flow_over_training(traces)), "flow_heatmap", TEXT["heatmap"])
+        explained(lambda: gfig.gradient_flow_line(trace.grad_norm[0, 0], cell_norms, trace.step), "flow_line",
+                  TEXT["flow"], seen)
+        explained(lambda: gfig.gradient_flow_heatmap(*flow_over_training(traces)), "flow_heatmap",
+                  TEXT["heatmap"], seen)
         if cell_norms is not None:
-            explained(gfig.gradient_flow_heatmap(*flow_over_training(traces, cell_state=True), "‖dL/dc_t‖"),
-                      "cell_heatmap", TEXT["cell_heatmap"])
+            explained(lambda: gfig.gradient_flow_heatmap(*flow_over_training(traces, cell_state=True),
+                                                         "‖dL/dc_t‖"),
+                      "cell_heatmap", TEXT["cell_heatmap"], seen)
     elif view == VIEWS[1]:
-        spectra = trace_spectra(trace)
+        spectra = ui.live_memo(f"{P}_spectra", seen, lambda: trace_spectra(trace))  # not on every refresh
         eig, sv = st.columns(2)
         with eig:
-            ui.live_chart(f"{P}_eigenvalues", sfig.eigenvalue_figure(spectra, trace.cell_type))
+            ui.live_chart(f"{P}_eigenvalues", lambda: sfig.eigenvalue_figure(spectra, trace.cell_type), seen)
         with sv:
-            ui.live_chart(f"{P}_singular_values", sfig.singular_value_figure(spectra, trace.cell_type))
+            ui.live_chart(f"{P}_singular_values",
+                          lambda: sfig.singular_value_figure(spectra, trace.cell_type), seen)
         st.markdown(TEXT["spectrum"])
         if len(traces) > 1:
-            explained(sfig.spectral_series_figure(*spectral_series(traces), cell=trace.cell_type),
-                      "spectral_series", TEXT["series"])
-        decay_view(trace)
+            explained(lambda: sfig.spectral_series_figure(*spectral_series(traces), cell=trace.cell_type),
+                      "spectral_series", TEXT["series"], seen)
+        decay_view(trace, spectra, seen)
     elif snap is None or not len(snap.history):
         st.info("Press **Train**: the gradient norm of every training step appears here as it happens.")
     else:
-        h, div = snap.history, snap.divergence
-        explained(gradient_norm_curve(h.array("step"), h.array("grad_norm"), h.array("grad_norm_clipped"),
-                                      snap.config.clip_norm if snap.config.clip else None,
-                                      None if div is None else div.step), "clipping", TEXT["clipping"])
+        h, div = snap.history.columns, snap.divergence
+        chart, words = st.columns([5, 2])
+        with chart:  # the curve takes only the steps it has not seen
+            ui.live_curve(f"{P}_clipping", GradientNormCurve(
+                snap.config.clip_norm if snap.config.clip else None, None if div is None else div.step),
+                run, h["step"], h["grad_norm"], h["grad_norm_clipped"])
+        words.markdown(TEXT["clipping"])
     if running and not (snap is not None and snap.active):
         st.rerun()  # the run ended: redraw the page once, without the timer
 

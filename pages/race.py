@@ -6,7 +6,7 @@ import streamlit as st
 
 from explorer import compare, ui
 from explorer.cells import CELLS
-from explorer.figures.compare import race_flow_figure, race_loss_figure, sweep_figure
+from explorer.figures.compare import RaceLoss, race_flow_figure, sweep_figure
 from explorer.lessons import RACE_LESSONS as TEXT
 from explorer.presets import PRESETS
 from explorer.tasks import TASKS
@@ -81,7 +81,7 @@ with race_tab:
     race = st.session_state.get(RACE_KEY)
     racing = race is not None and race.snapshot().active
 
-    @st.fragment(run_every=ui.REFRESH_SECONDS if racing else None)
+    @ui.live_fragment(racing)
     def race_panel() -> None:
         if race is None:
             st.info("Choose the cells and press **Start race**.")
@@ -106,16 +106,19 @@ with race_tab:
             cursor = snap.step
         first = next(iter(snap.runs.values())).config
         baseline = TASKS[first.task].baseline(first.seq_len)
-        curves = {c: (run.history.array("step"), run.history.array("loss")) for c, run in snap.runs.items()}
-        ui.live_chart(f"{P}_loss_chart", race_loss_figure(curves, TITLES, baseline=baseline.loss,
-                                                          baseline_label=baseline.label, cursor=cursor))
+        curves = {c: (r.history.columns["step"], r.history.columns["loss"]) for c, r in snap.runs.items()}
+        # the curves take only the steps they have not seen; the cursor line once the race is over
+        loss = RaceLoss(TITLES, baseline=baseline.loss, baseline_label=baseline.label,
+                        cursor=None if snap.active else cursor)
+        ui.live_curve(f"{P}_loss_chart", loss, race, curves)
         shown = {cell: compare.nearest_trace(run.traces, cursor) for cell, run in snap.runs.items()}
         shown = {cell: t for cell, t in shown.items() if t is not None}
         if shown:
-            ui.live_chart(f"{P}_flow_chart", race_flow_figure(
+            ui.live_chart(f"{P}_flow_chart", lambda: race_flow_figure(
                 {c: t.grad_norm[0, 0] for c, t in shown.items()}, TITLES,
                 {c: t.cell_grad_norm[0, 0] for c, t in shown.items() if t.cell_grad_norm is not None},
-                {c: t.step for c, t in shown.items()}))
+                {c: t.step for c, t in shown.items()}),
+                version=(first, *((c, t.step) for c, t in shown.items())))  # a new recording, a new figure
             st.markdown(TEXT["flow"])
         if racing and not snap.active:
             st.rerun()  # the race ended: redraw once, with the cursor
@@ -148,7 +151,7 @@ with sweep_tab:
     sweep = st.session_state.get(SWEEP_KEY)
     sweeping = sweep is not None and sweep.snapshot().active
 
-    @st.fragment(run_every=ui.REFRESH_SECONDS if sweeping else None)
+    @ui.live_fragment(sweeping)
     def sweep_panel() -> None:
         if sweep is None:
             st.info("Choose cells and lengths and press **Run sweep**. Points already computed are reused.")
@@ -164,9 +167,9 @@ with sweep_tab:
         lens = sorted({c.seq_len for c in snap.configs})
         results = {cell: {c.seq_len: p.metric for c, p in snap.results.items() if c.cell == cell}
                    for cell in dict.fromkeys(c.cell for c in snap.configs)}
-        ui.live_chart(f"{P}_sweep_chart", sweep_figure(
+        ui.live_chart(f"{P}_sweep_chart", lambda: sweep_figure(
             lens, results, TITLES, {t: task.baseline(t).metric for t in lens}, metric=task.metric_name,
-            baseline_label=task.baseline(lens[0]).label))
+            baseline_label=task.baseline(lens[0]).label), version=(tuple(snap.configs), len(snap.results)))
         if sweeping and not snap.active:
             st.rerun()
 

@@ -6,12 +6,13 @@ import numpy as np
 import streamlit as st
 
 from explorer import ui
-from explorer.figures import gradient_norm_curve, hidden_heatmap, learning_curve, predictions_figure
+from explorer.figures import hidden_heatmap, learning_curve, predictions_figure
+from explorer.figures.training import GradientNormCurve, LearningCurve
 from explorer.presets import PRESETS
 from explorer.tasks import TASKS
 
 RUN = ui.TRAIN_RUN_KEY
-VIEWS_EVERY_SECONDS = 1.0
+VIEWS_EVERY = 10  # refreshes between two redraws of the probe's views while training
 
 ui.through_app()
 st.title("Train a recurrent network")
@@ -60,16 +61,16 @@ def apply_fix(change: dict) -> None:
     ui.start_run(RUN, fixed)
 
 
-@st.fragment(run_every=ui.REFRESH_SECONDS if live else None)
+@ui.live_fragment(live)
 def live_panel() -> None:
     snap = ui.lab_snapshot()
     if snap is None:
         st.info("No run yet: press **Train** (or pick a preset first).")
         # the empty chart shows the bar to beat, and loads the chart library before the first run
         baseline = task.baseline(config.seq_len)
-        empty = learning_curve(np.array([]), np.array([]), name="loss", baseline=baseline.loss,
-                               baseline_label=baseline.label)
-        ui.live_chart("train_empty_chart", empty)
+        ui.live_chart("train_empty_chart", lambda: learning_curve(
+            np.array([]), np.array([]), name="loss", baseline=baseline.loss, baseline_label=baseline.label),
+            version=(baseline.loss, baseline.label))
         return
     ui.status_line(snap)
     if snap.status == "diverged" and snap.divergence is not None:
@@ -81,31 +82,31 @@ def live_panel() -> None:
                           args=({"clip": True, "clip_norm": 1.0},))
             fix[1].button("Lower the learning rate ×10 and train again", key="train_fix_lr",
                           on_click=apply_fix, args=({"lr": snap.config.lr / 10},))
-    run_task, h = TASKS[snap.config.task], snap.history
-    baseline = run_task.baseline(snap.config.seq_len)
-    left, right = st.columns(2)
-    with left:
-        ui.live_chart("train_loss_chart", learning_curve(
-            h.array("step"), h.array("loss"), name="loss", smooth=10, baseline=baseline.loss,
-            baseline_label=baseline.label))
-    with right:
-        ui.live_chart("train_metric_chart", learning_curve(
-            h.array("step"), h.array("metric"), name=run_task.metric_name, smooth=10,
-            baseline=baseline.metric, baseline_label=baseline.label))
-    left, right = st.columns(2)
-    with left:
-        ui.live_chart("train_grad_chart", gradient_norm_curve(
-            h.array("step"), h.array("grad_norm"), h.array("grad_norm_clipped"),
+    run_task, h, run = TASKS[snap.config.task], snap.history, ui.current_run(RUN)
+    baseline, steps = run_task.baseline(snap.config.seq_len), h.columns["step"]
+    left, right = st.columns(2)  # one pair of columns (each refresh redraws every block it holds)
+    with left:  # the curves take only the steps they have not seen: see ui.live_curve
+        ui.live_curve("train_loss_chart", LearningCurve(
+            name="loss", smooth=10, baseline=baseline.loss, baseline_label=baseline.label),
+            run, steps, h.columns["loss"])
+        ui.live_curve("train_grad_chart", GradientNormCurve(
             snap.config.clip_norm if snap.config.clip else None,
-            None if snap.divergence is None else snap.divergence.step))
+            None if snap.divergence is None else snap.divergence.step),
+            run, steps, h.columns["grad_norm"], h.columns["grad_norm_clipped"])
+    with right:
+        ui.live_curve("train_metric_chart", LearningCurve(
+            name=run_task.metric_name, smooth=10, baseline=baseline.metric, baseline_label=baseline.label),
+            run, steps, h.columns["metric"])
     if snap.trace is not None:
-        # the probe's views change with each recording: at most once a second while training
-        seen = dict(version=(snap.config, snap.trace.step), every=VIEWS_EVERY_SECONDS if snap.active else 0)
+        # the probe's views change with each recording; building them costs more than a whole
+        # refresh: every VIEWS_EVERY refreshes (at least a second apart) while training
+        every = max(1.0, VIEWS_EVERY * ui.live_seconds()) if snap.active else 0
+        seen = dict(version=(snap.config, snap.trace.step), every=every)
         with right:
             ui.live_chart("train_predictions_chart", lambda: predictions_figure(
                 snap.trace, run_task.output, run_task.target_kind, run_task.classes), **seen)
         ui.live_chart("train_hidden_chart", lambda: hidden_heatmap(snap.trace), **seen)
-    if len(h):
+    if len(h) and not snap.active:  # not redrawn on every refresh of a training run: pause to download
         with st.expander("Download this run"):
             ui.downloads(snap, "train")
             st.text_input("Share link (same settings, same seed, same result)", ui.share_url(snap.config),

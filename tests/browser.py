@@ -64,8 +64,9 @@ def artifact(name: str) -> Path:
 class StreamlitServer:
     """`streamlit run <script>` on a free loopback port, its output in test-artifacts/streamlit-<port>.log.
 
-    `cwd` is the app's folder (the repository by default; a benchmark may serve another checkout)
-    and `env` is added to this process's environment.
+    `cwd` is the checkout to serve (its `.streamlit/config.toml` and its `explorer` package, put
+    first on the path): this repository unless told, say, an older commit's to compare with; `env`
+    is added to this process's environment.
 
     Use as a context manager: entering starts it and waits until it is healthy,
     leaving terminates it.
@@ -74,7 +75,7 @@ class StreamlitServer:
     def __init__(self, script: str = "app.py", *, port: int | None = None,
                  log_name: str | None = None, extra_args: tuple[str, ...] = (),
                  cwd: Path = ROOT, env: dict[str, str] | None = None):
-        self.script, self.cwd, self.env = script, cwd, env or {}
+        self.script, self.cwd, self.env = script, Path(cwd), env or {}
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         # one log per port: several test sessions may run side by side on one machine
@@ -98,7 +99,10 @@ class StreamlitServer:
         with self.log_path.open("wb") as log:  # the child keeps its own handle
             self.proc = subprocess.Popen(self.command(), cwd=self.cwd, stdout=log,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
+                                         env={**os.environ, "PYTHONUNBUFFERED": "1",  # its explorer first:
+                                              "PYTHONPATH": os.pathsep.join(filter(None, (
+                                                  str(self.cwd), os.environ.get("PYTHONPATH")))),
+                                              **self.env},
                                          start_new_session=True)  # its own group: see stop()
         try:
             self.wait_healthy(timeout)

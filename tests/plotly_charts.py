@@ -17,8 +17,29 @@ def charts(at: AppTest) -> dict[str, dict]:
     found = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
     for live in at.get("bidi_component"):
         if live.proto.component_name == LIVE_CHART:
-            found[live.proto.id.rsplit("-", 1)[-1]] = json.loads(json.loads(live.proto.json)["figure"])
+            found[live.proto.id.rsplit("-", 1)[-1]] = live_figure(json.loads(live.proto.json))
     return found
+
+
+def live_payload(at: AppTest, key: str) -> dict:
+    """What ui.live_chart sent for `key` in the last run: {gen, rev, tail, figure?, config?}."""
+    for live in at.get("bidi_component"):
+        if live.proto.component_name == LIVE_CHART and live.proto.id.endswith(f"-{key}"):
+            return json.loads(live.proto.json)
+    raise KeyError(key)
+
+
+def live_figure(payload: dict, base: dict | None = None) -> dict:
+    """The figure a live chart's payload draws, as the browser puts it together (live_chart.js):
+    its base (the payload's own figure, or the one given) with each growing trace cut at `from`
+    and continued with its tail. A full script run's payload always carries its figure."""
+    figure = json.loads(payload["figure"]) if "figure" in payload else json.loads(json.dumps(base))
+    for t, start, xs, ys, *name in payload["tail"]:
+        trace = figure["data"][t]
+        trace["x"], trace["y"] = list(trace.get("x", []))[:start] + xs, list(trace.get("y", []))[:start] + ys
+        if name:
+            trace["name"] = name[0]
+    return figure
 
 
 def values(figure: dict, trace: int = 0, axis: str = "y") -> np.ndarray:
@@ -27,7 +48,8 @@ def values(figure: dict, trace: int = 0, axis: str = "y") -> np.ndarray:
     if isinstance(data, dict):
         flat = np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
         return flat.reshape([int(n) for n in str(data.get("shape", flat.size)).split(",")])
-    return np.asarray(data, dtype=float)
+    found = np.asarray(data, dtype=object)
+    return np.where(np.equal(found, None), np.nan, found).astype(float)  # JSON's gaps: null
 
 
 def names(figure: dict) -> list[str]:

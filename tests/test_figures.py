@@ -50,7 +50,7 @@ def test_long_runs_are_drawn_from_binned_points():
     steps = np.arange(1, 20_001)
     fig = learning_curve(steps, np.ones(20_000), name="loss", smooth=10)
     assert all(len(t.x) <= 500 for t in fig.data)
-    assert fig.data[0].name == "loss (mean of every 40 steps)"
+    assert fig.data[0].name == "loss (mean of every 64 steps)"  # bins of a power of two steps
     assert fig.data[0].x[-1] == 20_000
 
 

@@ -55,9 +55,14 @@ def test_a_new_version_waits_until_every_seconds_have_passed():
     assert _drawn(at, value=3.0, version=3, every=0.0) == (3.0, 2)
 
 
-def test_plotly_js_is_published_from_the_installed_package(tmp_path: Path):
-    """The app serves the plotly.js of the plotly package it builds figures with (no download)."""
+def test_the_chart_module_and_plotly_js_are_published(tmp_path: Path):
+    """The app serves live_chart.js and the plotly.js of the plotly package it builds figures with
+    (no download); a changed file is copied again."""
     static = tmp_path / "static"
-    ui.publish_plotly_js(static)
+    ui.publish_static(static)
     shipped = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     assert (static / "plotly.min.js").read_bytes() == shipped.read_bytes()
+    module = Path(ui.__file__).parent / "assets" / "live_chart.js"
+    (static / "live_chart.js").write_text("// an older version")
+    ui.publish_static(static)
+    assert (static / "live_chart.js").read_bytes() == module.read_bytes()

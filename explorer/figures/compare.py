@@ -9,6 +9,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from explorer.figures.gradients import FLOOR_LABEL, flow_traces
+from explorer.figures.series import Smoothed
+from explorer.figures.training import MAX_POINTS, finite_or_none
 from explorer.gradients import FLOOR
 from explorer.theme import BASELINE_COLOR, CELL_COLORS, SERIES_COLORS, apply_layout, reference_line
 
@@ -20,38 +22,75 @@ def _color(cell: str, k: int) -> str:
     return CELL_COLORS.get(cell, SERIES_COLORS[k % len(SERIES_COLORS)])
 
 
-def _trend(values: np.ndarray, window: int) -> np.ndarray:
-    """Trailing mean over the last `window` finite values (fewer at the start); NaN where none."""
-    finite = np.isfinite(values)
-    sums = np.cumsum(np.insert(np.where(finite, values, 0.0), 0, 0.0))  # (n+1,)
-    counts = np.cumsum(np.insert(finite, 0, False))
-    end = np.arange(1, len(values) + 1)
-    start = np.maximum(end - window, 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (sums[end] - sums[start]) / (counts[end] - counts[start])
+class RaceLoss:
+    """Each cell's training curve, overlaid, fed a few steps at a time: a trailing mean over
+    `smooth` steps drawn bold on the faint raw values, both binned like learning curves (the
+    title says when); the task baseline dashed; the time cursor as a line. The interface of
+    `explorer.figures.training.Curve`, with `feed` taking {cell: (steps, values)}."""
+
+    def __init__(self, titles: Mapping[str, str], *, name: str = "loss", baseline: float | None = None,
+                 baseline_label: str = "", cursor: float | None = None, smooth: int = 25):
+        baseline = finite_or_none(baseline)
+        self.spec = (tuple(titles.items()), name, baseline, baseline_label, cursor, smooth)
+        self.titles = dict(titles)
+        self.name, self.baseline, self.baseline_label, self.cursor, self.smooth = self.spec[1:]
+        self.lines: dict[str, Smoothed] = {}
+        self.counts: dict[str, int] = {}
+
+    def feed(self, curves: Mapping[str, tuple[Sequence[float], Sequence[float]]]) -> bool | None:
+        """Take each cell's steps past those taken; None when a cell's are fewer (another race)."""
+        new = False
+        for cell, (steps, values) in curves.items():
+            taken = self.counts.get(cell, 0)
+            if len(steps) < taken:
+                return None
+            if cell not in self.lines:
+                self.lines[cell] = Smoothed(self.smooth, MAX_POINTS, partial=True)
+            if len(steps) > taken:
+                self.lines[cell].extend(steps[taken:], values[taken:])
+                self.counts[cell], new = len(steps), True
+        return new
+
+    def stride(self) -> int:
+        return max((line.raw.k for line in self.lines.values()), default=1)
+
+    def shape(self) -> tuple:
+        return tuple(self.lines), self.stride()
+
+    def series(self) -> list[tuple[np.ndarray, np.ndarray, str]]:
+        found = []
+        for cell, line in self.lines.items():
+            title = self.titles.get(cell, cell)
+            found += [(line.raw.x, line.raw.y, f"{title} (raw)"), (line.trend.x, line.trend.y, title)]
+        return found
+
+    def figure(self) -> go.Figure:
+        fig = go.Figure()
+        for k, (x, y, name) in enumerate(self.series()):
+            color = _color(list(self.lines)[k // 2], k // 2)
+            if k % 2 == 0:
+                fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=color, width=1), opacity=0.3,
+                                         name=name, showlegend=False, hoverinfo="skip"))
+            else:
+                fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name,
+                                         line=dict(color=color, width=2.5)))
+        if self.baseline is not None:
+            reference_line(fig, self.baseline, self.baseline_label, log_y=True, left=True)
+        if self.cursor is not None:
+            fig.add_vline(x=self.cursor, line=dict(color=CURSOR_COLOR, width=1, dash="dot"))
+        fig.update_xaxes(title_text="training step", rangemode="tozero")
+        fig.update_yaxes(title_text=f"{self.name} (log scale)", type="log", tickvals=LOSS_TICKS,
+                         ticktext=[f"{v:g}" for v in LOSS_TICKS])
+        binned = "" if self.stride() == 1 else f" (a point: the mean of up to {self.stride()} steps)"
+        return apply_layout(fig, title=f"Training {self.name}, same data and seed for every cell{binned}")
 
 
 def race_loss_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], titles: Mapping[str, str],
-                     *, name: str = "loss", baseline: float | None = None, baseline_label: str = "",
-                     cursor: float | None = None, smooth: int = 25) -> go.Figure:
-    """Each cell's training curve (steps, values), overlaid: a trailing mean over `smooth` steps
-    drawn bold on the faint raw values; the task baseline dashed; the time cursor as a line."""
-    fig = go.Figure()
-    for k, (cell, (steps, values)) in enumerate(curves.items()):
-        color, title = _color(cell, k), titles.get(cell, cell)
-        values = np.asarray(values, dtype=float)
-        fig.add_trace(go.Scatter(x=steps, y=values, mode="lines", line=dict(color=color, width=1),
-                                 opacity=0.3, name=f"{title} (raw)", showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=steps, y=_trend(values, smooth) if len(values) else values,
-                                 mode="lines", name=title, line=dict(color=color, width=2.5)))
-    if baseline is not None and np.isfinite(baseline):
-        reference_line(fig, baseline, baseline_label, log_y=True, left=True)
-    if cursor is not None:
-        fig.add_vline(x=cursor, line=dict(color=CURSOR_COLOR, width=1, dash="dot"))
-    fig.update_xaxes(title_text="training step", rangemode="tozero")
-    fig.update_yaxes(title_text=f"{name} (log scale)", type="log", tickvals=LOSS_TICKS,
-                     ticktext=[f"{v:g}" for v in LOSS_TICKS])
-    return apply_layout(fig, title=f"Training {name}, same data and seed for every cell")
+                     **settings) -> go.Figure:
+    """The figure of `RaceLoss(titles, **settings)` over each cell's (steps, values)."""
+    race = RaceLoss(titles, **settings)
+    race.feed(curves)
+    return race.figure()
 
 
 def race_flow_figure(profiles: Mapping[str, np.ndarray], titles: Mapping[str, str],
