@@ -45,8 +45,9 @@ class JobLayerClosed(RuntimeError):
 
 class Backend(Protocol):
     """Runs jobs somewhere and reports back through the `sink` it was made with:
-    sink(job_id, "started" | "progress" | "ended", payload), and sink(None, "ready", lane)
-    when a worker of that lane becomes free for the first time."""
+    sink(job_id, "started" | "ended", payload), sink(job_id, "progress", [payload, ...]) with the
+    reports of one or more steps in order, and sink(None, "ready", lane) when a worker of that
+    lane becomes free for the first time."""
 
     def free(self, lane: str) -> int: ...
     def capacity(self, lane: str) -> int: ...
@@ -217,9 +218,10 @@ class JobLayer:
                     job.status = Status.TRAINING
                     job.device = payload.get("device", "") if isinstance(payload, dict) else ""
                     job.state.started(payload)
-                elif event == "progress":
-                    job.steps += 1
-                    job.state.progressed(payload)
+                elif event == "progress":  # the reports of a few steps at once
+                    for report in payload:
+                        job.steps += 1
+                        job.state.progressed(report)
                 elif event == "ended":
                     job.running = False
                     self._end(job, payload)

@@ -14,7 +14,8 @@ thread of its own. One supervisor thread in the server reads every pipe and watc
 Worker protocol, over the pipe:
     server -> worker   ("run", job_id, kind, spec, limits) | (command, job_id) | ("shutdown",)
                        command: "pause", "resume", "step" (one step while paused), "stop"
-    worker -> server   ("ready",) | ("beat",) | ("started" | "progress" | "ended", job_id, payload)
+    worker -> server   ("ready",) | ("beat",) | ("started" | "ended", job_id, payload)
+                       ("progress", job_id, [payload, ...])   the reports of the last BATCH_SECONDS
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ BEAT_SECONDS = 0.5
 SILENT_SECONDS = 5.0  # a ready worker quiet this long is taken for hung
 START_SECONDS = 120.0  # a new worker must say "ready" within this (imports torch, warms up)
 PAUSED_POLL_SECONDS = 0.2
+BATCH_SECONDS = 0.05  # progress reports go out together at most this often: one message, not one per step
 DIED = ("The training process stopped unexpectedly (out of memory, or killed). "
         "It has been replaced: try again, perhaps with a smaller model.")
 HUNG = (f"The training process stopped answering for {SILENT_SECONDS:.0f} s and was replaced. "
@@ -311,6 +313,7 @@ def run_job(channel: _Channel, job_id: int, kind: str, spec, limits: Limits) -> 
         return None
     deadline = time.monotonic() + limits.max_seconds
     paused, allowed, stop, note = False, 0, None, ""
+    reports, sent = [], time.monotonic()
     try:
         while not work.done:
             waiting = paused and allowed == 0
@@ -336,9 +339,16 @@ def run_job(channel: _Channel, job_id: int, kind: str, spec, limits: Limits) -> 
             if paused and allowed == 0:
                 continue
             allowed = max(0, allowed - 1)
-            channel.send(("progress", job_id, work.advance()))
+            reports.append(work.advance())
+            if paused or work.done or time.monotonic() - sent >= BATCH_SECONDS:
+                channel.send(("progress", job_id, reports))
+                reports, sent = [], time.monotonic()
+        if reports:
+            channel.send(("progress", job_id, reports))
         ended = work.end()
     except Exception as exc:  # noqa: BLE001
+        if reports:
+            channel.send(("progress", job_id, reports))
         channel.send(("ended", job_id, {"status": Status.ERROR, "error": f"Training failed: {exc}"}))
         return stop
     if stop is not None:
