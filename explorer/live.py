@@ -206,6 +206,8 @@ class Pace:
         self._panels: dict[Hashable, _Panel] = {}
         self._lock = threading.Lock()
         self.busy = 0.0  # the process's CPU, in cores, over the last second or so
+        self.cost = 0.0  # the process's CPU per refresh, measured: what a refresh really costs the server
+        self._refreshes = 0  # recorded since the last measurement
         self._since = (clock(), cpu_clock())
 
     def record(self, panel: Hashable, cpu: float, wall: float, floor: float, moved: bool = True) -> float:
@@ -219,7 +221,10 @@ class Pace:
                 kept.cpu += EMA * (cpu - kept.cpu)
                 kept.wall += EMA * (wall - kept.wall)
                 kept.seen, kept.quiet = now, 0 if moved else kept.quiet + 1
-        return self.interval(panel, floor)
+        seconds = self.interval(panel, floor)
+        with self._lock:
+            self._refreshes += 1  # after the measurement it may have closed: counted in the next
+        return seconds
 
     def interval(self, panel: Hashable, floor: float) -> float:
         with self._lock:
@@ -228,7 +233,11 @@ class Pace:
             for key in gone:
                 del self._panels[key]
             self._measure(now)
-            demand = sum(p.cpu + RERUN_OVERHEAD for p in self._panels.values())  # if each refreshed once
+            # if each refreshed once: the panels' own code plus Streamlit's estimated work, or what a
+            # refresh has really cost the whole process (its rerun, the event loop, the websocket,
+            # page loads too), whichever is more; the estimate alone missed ~2x under a classroom
+            demand = max(sum(p.cpu + RERUN_OVERHEAD for p in self._panels.values()),
+                         len(self._panels) * self.cost)
             own = self._panels.get(panel)
             if own is not None:
                 floor *= 2 ** min(own.quiet // QUIET_REFRESHES, QUIET_DOUBLINGS)
@@ -247,7 +256,9 @@ class Pace:
         if now - then >= 1.0:
             spent = self.cpu_clock()
             self.busy += 0.5 * ((spent - cpu) / (now - then) - self.busy)
-            self._since = (now, spent)
+            if self._refreshes:
+                self.cost += 0.5 * ((spent - cpu) / self._refreshes - self.cost)
+            self._since, self._refreshes = (now, spent), 0
 
     def panels(self) -> int:
         with self._lock:

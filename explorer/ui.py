@@ -429,7 +429,11 @@ def live_fragment(active: bool, every: float = REFRESH_SECONDS) -> Callable:
             if active and not full:  # a full run's cost is the page's, not a refresh's
                 seconds = live_pace().record(_panel_id(name), time.thread_time() - cpu,
                                              time.perf_counter() - wall, every, moved=any(moved))
-                if st.session_state.get(f"{name}_every") != seconds and _rerun_every(seconds):
+                # told on every refresh that is not at the page's own pace, not only when it changes:
+                # under load a fragment's output is often dropped (see live_pace), and the browser
+                # keeps its timer when told the interval it already has
+                told = st.session_state.get(f"{name}_every")
+                if (told != seconds or seconds != every) and _rerun_every(seconds):
                     st.session_state[f"{name}_every"] = seconds
             return result
 
