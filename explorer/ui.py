@@ -311,7 +311,9 @@ def reset_run(key: str, prefix: str) -> None:
 def status_line(snap: Snapshot) -> None:
     total = snap.config.steps
     parts = [f"**{snap.status.text}**"]
-    if snap.status == Status.QUEUED:
+    if snap.status == Status.QUEUED and jobs().warming_up():
+        parts.append("the training workers are starting (a few seconds, once per server)")
+    elif snap.status == Status.QUEUED:
         parts.append(f"{snap.queue_position} in the queue — the server trains "
                      f"{jobs().capacity()} runs at a time")
     parts.append(f"step {snap.step} of {total}")

@@ -148,6 +148,16 @@ def test_a_run_past_its_wall_time_stops_with_a_note():
         layer.shutdown()
 
 
+def test_a_fresh_layer_says_its_workers_are_warming_up_until_one_takes_jobs():
+    layer = JobLayer(Limits(workers=1))
+    try:
+        assert layer.warming_up()  # processes exist; none has loaded torch yet
+        wait(layer.submit("train", SMALL), lambda s: s.status == Status.FINISHED)
+        assert not layer.warming_up()
+    finally:
+        layer.shutdown()
+
+
 def test_a_shut_down_layer_refuses_new_jobs_with_words():
     layer = JobLayer(Limits(workers=1))
     queued = layer.submit("train", LONG)

@@ -50,6 +50,7 @@ class Backend(Protocol):
     lane becomes free for the first time."""
 
     def free(self, lane: str) -> int: ...
+    def ready(self, lane: str) -> int: ...  # workers able to take a job (free or busy)
     def capacity(self, lane: str) -> int: ...
     def start(self, job_id: int, kind: str, spec: Hashable, limits: Limits, lane: str) -> None: ...
     def command(self, job_id: int, command: str) -> None: ...  # pause, resume, step, stop
@@ -152,6 +153,10 @@ class JobLayer:
     def capacity(self, lane: str = TRAIN_LANE) -> int:
         """Jobs of this lane that run at once."""
         return self._backend.capacity(lane)
+
+    def warming_up(self, lane: str = TRAIN_LANE) -> bool:
+        """No worker of the lane takes jobs yet (a fresh server, or every worker being replaced)."""
+        return self._backend.ready(lane) == 0
 
     def shutdown(self) -> None:
         with self._lock:

@@ -84,6 +84,11 @@ class ProcessBackend:
     def capacity(self, lane: str) -> int:
         return self._lanes.get(lane, 0)
 
+    def ready(self, lane: str) -> int:
+        """Workers of the lane that have loaded torch and take jobs (a new one needs a few seconds)."""
+        with self._lock:
+            return sum(1 for w in self._workers if w and w.lane == lane and w.ready)
+
     def free(self, lane: str) -> int:
         with self._lock:
             return sum(1 for w in self._workers if w and w.lane == lane and w.ready and w.job is None)
