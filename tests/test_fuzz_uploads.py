@@ -368,9 +368,10 @@ print(json.dumps({"before": before, "peak": peak(), "bombs": results}))
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="measures memory through /proc")
 def test_the_two_2kb_memory_bombs_are_refused_in_under_a_second_and_300_mb():
-    """In a fresh process, so that its peak RSS (VmHWM) is its own: import torch alone is ~220 MB
-    of it. Reading the bombs must add well under 300 MB (an address-space cap of +300 MB holds
-    them too) and keep the whole process under 300 MB."""
+    """In a fresh process, so that its peak RSS (VmHWM) is its own. Reading the bombs must add
+    under 300 MB (an address-space cap of +300 MB holds them too; measured: 0.0 MB). The process
+    as a whole is mostly `import torch`, 220–300 MB depending on the machine (292 MB in a fresh
+    clone's CI run), so its ceiling here is looser: it catches a bomb that got through, not torch."""
     done = subprocess.run([sys.executable, "-c", BOMBS], capture_output=True, text=True, cwd=ROOT,
                           timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-2000:]
@@ -385,7 +386,7 @@ def test_the_two_2kb_memory_bombs_are_refused_in_under_a_second_and_300_mb():
                           f"{bomb['seconds'] * 1000:.1f} ms; peak RSS {report['peak'] / 2**20:.0f} MB, "
                           f"{added:.1f} MB above the process before the bombs")
     assert added < 300, f"reading the bombs raised peak memory by {added:.0f} MB"
-    assert report["peak"] < 300 * 2**20, f"peak RSS {report['peak'] / 2**20:.0f} MB"
+    assert report["peak"] < 512 * 2**20, f"peak RSS {report['peak'] / 2**20:.0f} MB"
 
 
 # --- the upload page: the issue's files end in a message on the page, no traceback ------------
