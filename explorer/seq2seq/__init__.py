@@ -5,7 +5,6 @@
     decode   teacher-forced / greedy unrolling, beam search, `read` one source for the views
     train    Seq2SeqConfig, SCHEDULES (scheduled sampling), Seq2SeqTrainer
     record   both streams of a probe batch as `explorer.trace.Trace`s, with the attention
-    runs     background runs and the bottleneck-curve jobs a page polls
 
     from explorer.seq2seq import Seq2SeqConfig, Seq2SeqTrainer
     trainer = Seq2SeqTrainer(Seq2SeqConfig(task="reverse", seq_len=12))
