@@ -4,6 +4,9 @@ Prints the final loss and metric (on a held-out batch) next to the task's
 baseline; ``--json`` prints them as JSON; ``--out DIR`` saves ``metrics.csv``
 (one row per step) and ``trace.npz`` (the last probe recording). The settings, the
 ``EXPLORER_*`` limits and the ``--out`` folder are all checked before training starts.
+A text task (``--task text``, on a generated ``--corpus`` or ``--text-file PATH``) also saves
+``model.safetensors`` and ``alphabet.json``, and ``python -m explorer sample DIR --length 200
+--temperature 0.8 --prime "The " --seed 0`` prints characters drawn from that model.
 ``python -m explorer limits`` checks the limits alone and prints them (``make run`` does,
 so a server with an invalid limit does not start).
 """
@@ -37,10 +40,18 @@ def _parser() -> argparse.ArgumentParser:
             train.add_argument(flag, type=float, default=None)
         else:
             train.add_argument(flag, type=type(f.default), default=f.default)
+    train.add_argument("--text-file", help="text task: train on this UTF-8 text file (named by its hash)")
     train.add_argument("--json", action="store_true", help="print the results as JSON")
     train.add_argument("--out", help="save metrics.csv and trace.npz in this folder (made if missing)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     commands.add_parser("limits", help="check the EXPLORER_* limits of this environment and print them")
+    sample = commands.add_parser("sample", help="print text drawn from a text model saved with train --out")
+    sample.add_argument("folder", help="the --out folder of a text run")
+    sample.add_argument("--length", type=int, default=200, help="characters to draw")
+    sample.add_argument("--temperature", type=float, default=1.0, help="0.1 (careful) to 2 (wild)")
+    sample.add_argument("--prime", default="", help="text the model reads before drawing")
+    sample.add_argument("--top-k", type=int, default=0, help="draw from the k likeliest only (0: all)")
+    sample.add_argument("--seed", type=int, default=0, help="same seed, same text")
     return parser
 
 
@@ -82,6 +93,12 @@ def train(args: argparse.Namespace) -> int:
     except LimitsError as exc:
         return _refuse("Invalid limits in the environment", exc.problems)
     config = RunConfig(**{f.name: getattr(args, f.name) for f in fields(RunConfig)})
+    if args.text_file is not None:
+        from explorer.text.cli import corpus_from_file
+
+        config, problem = corpus_from_file(config, args.text_file)
+        if problem:
+            return _refuse("Nothing was trained", [problem])
     problems = config.validate(bounds)
     if problems:
         return _refuse("Invalid settings", problems)
@@ -132,6 +149,10 @@ def train(args: argparse.Namespace) -> int:
             (out / "metrics.csv").write_text(history.to_csv())
             if trace is not None:
                 trace.save(out / "trace.npz")
+            if trainer.task.on_corpus is not None:
+                from explorer.text.cli import save_model
+
+                save_model(out, trainer)
         except OSError as exc:
             print(f"Could not save into {str(out)!r} ({exc.strerror or exc}); the results are printed above.",
                   file=sys.stderr)
@@ -155,6 +176,10 @@ def _print_summary(result: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "sample":
+        from explorer.text.cli import sample
+
+        return sample(args)
     return {"train": train, "limits": limits}[args.command](args)
 
 

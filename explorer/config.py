@@ -41,6 +41,7 @@ class RunConfig:
     # task
     task: str = "adding"  # which problem the network learns
     seq_len: int = 10  # how far back the network must remember (meaning varies per task)
+    corpus: str = "grammar"  # text task: a generated corpus (grammar, brackets, code) or "u" + a text's hash
     # training
     optimizer: str = "adam"  # adam or sgd (with momentum)
     lr: float = 1e-2  # learning rate: too high diverges, too low crawls
@@ -87,6 +88,7 @@ class RunConfig:
             problems.append(f"Unknown device {brief(self.device)}. Choose auto, cpu or cuda.")
         if self.task in TASKS:
             task = TASKS[self.task]
+            problems += _corpus_problems(task, self.corpus)
             lo, hi = task.min_seq_len, min(task.max_seq_len, limits.max_seq_len)
             if not lo <= self.seq_len <= hi:
                 problems.append(f"Sequence length for '{self.task}' must be between {lo} and {hi}.")
@@ -141,6 +143,17 @@ class RunConfig:
                 notices.append(f"Ignored {key}={shown(raw)}: {_expected(key)}.")
         config, dropped = _drop_invalid(cls(**values))
         return config, notices + dropped
+
+
+def _corpus_problems(task, corpus: str) -> list[str]:
+    if task.on_corpus is not None:
+        from explorer.text.corpus import corpus_problems
+
+        return corpus_problems(corpus)
+    if corpus != RunConfig.corpus:  # else two equal runs would look different
+        return [f"Corpus: only a task that reads text reads one (the task is {brief(task.name)}); "
+                f"leave it at {RunConfig.corpus}."]
+    return []
 
 
 def _label(name: str) -> str:

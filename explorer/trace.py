@@ -31,7 +31,7 @@ import numpy as np
 
 FORMAT_VERSION = 1
 _ARRAY_FIELDS = ("hidden", "cell", "grad_norm", "cell_grad_norm", "output", "layer_input", "inputs",
-                 "targets", "predictions", "lengths", "attention", "forecast")
+                 "targets", "predictions", "lengths", "attention", "forecast", "connectivity")
 _DICT_FIELDS = ("gates", "params", "states", "state_grad_norm")
 
 
@@ -54,6 +54,7 @@ class Trace:
     lengths: np.ndarray | None = None  # (B,) real lengths for padded batches
     attention: np.ndarray | None = None  # (B, T_out, T_in) for encoder-decoders
     forecast: np.ndarray | None = None  # (B, T_f, F) closed-loop forecast of targets[:, -T_f:]
+    connectivity: np.ndarray | None = None  # (T, T) ‖∂y_t/∂x_k‖ of probe example 0 (many-to-many)
     params: dict[str, np.ndarray] = field(default_factory=dict)  # recurrent weights, torch names
     states: dict[str, np.ndarray] = field(default_factory=dict)  # other state parts: "y" (Jordan)
     state_grad_norm: dict[str, np.ndarray] = field(default_factory=dict)  # their gradient norms

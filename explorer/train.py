@@ -26,13 +26,15 @@ from torch import Tensor, nn
 from explorer.cells import spec_for_module
 from explorer.checks import Problems
 from explorer.config import Limits, RunConfig
+from explorer.connectivity import connectivity
 from explorer.jobs.status import Status
 from explorer.models import SequenceModel
 from explorer.objectives import OBJECTIVES
 from explorer.record import trace_rnn
-from explorer.tasks import TASKS, Batch
+from explorer.tasks import Batch, task_for
 from explorer.trace import Trace
 
+CONNECTIVITY_EVERY = 10  # probes between two connectivity maps (each costs T·O backward passes)
 FAR_ABOVE = 10.0  # a run ending this many times above its start and its baseline has blown up
 RECENT = 20  # the training losses end_note looks at by default
 
@@ -95,7 +97,10 @@ class Trainer:
         if problems:
             raise ConfigError(problems)
         self.cfg = cfg
-        self.task = TASKS[cfg.task]
+        try:
+            self.task = task_for(cfg.task, cfg.corpus)
+        except LookupError as missing:
+            raise ConfigError([str(missing)]) from None
         self.objective = OBJECTIVES[self.task.target_kind]
         self.device = resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
@@ -109,6 +114,7 @@ class Trainer:
         self.probe = self.task.sample(np.random.default_rng([cfg.seed, 1]), cfg.probe_size,
                                       cfg.seq_len)
         self.step_count = 0
+        self.probes = 0  # probe traces recorded
         self.elapsed = 0.0
         self.status = Status.STARTING
         self.divergence: Divergence | None = None
@@ -188,6 +194,11 @@ class Trainer:
         trace.vocab, trace.step, trace.task = self.task.vocab, self.step_count, self.task.name
         if self.model.can_free_run():
             trace.forecast = self.forecast(x).float().cpu().numpy()
+        if self.task.output == "many_to_many" and (self.probes % CONNECTIVITY_EVERY == 0
+                                                   or self.status == Status.FINISHED):
+            real = x[0] if lengths is None else x[0, :int(lengths[0])]
+            trace.connectivity = connectivity(self.model, real)
+        self.probes += 1
         return trace
 
     def forecast(self, x: Tensor) -> Tensor:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import plotly.graph_objects as go
 
+from explorer.figures.connectivity import connectivity_figure, connectivity_table
 from explorer.figures.gates import gate_heatmaps, gate_lines, gate_table, saturation, saturation_table
 from explorer.figures.hidden import hidden_layers, hidden_table
 from explorer.figures.trajectory import color_options, trajectory, trajectory_table
@@ -54,9 +55,11 @@ class View:
     figure: Callable[[Trace, ViewOptions], go.Figure]
     table: Callable[[Trace, ViewOptions], pd.DataFrame]  # the view's data, for CSV
     needs_gates: bool = False
+    needs_connectivity: bool = False  # many-to-many probes carry it (explorer.connectivity)
 
     def applies(self, trace: Trace) -> bool:
-        return bool(trace.gates) or not self.needs_gates
+        return ((bool(trace.gates) or not self.needs_gates)
+                and (trace.connectivity is not None or not self.needs_connectivity))
 
 
 VIEWS: dict[str, View] = {view.name: view for view in (
@@ -78,6 +81,9 @@ VIEWS: dict[str, View] = {view.name: view for view in (
     View("trajectory", "Hidden-state trajectory", "Trajectory",
          lambda t, o: trajectory(t, o.layer, o.direction, o.cursor, o.dims, o.color_by, o.classes),
          lambda t, o: trajectory_table(t, o.layer, o.direction)),
+    View("connectivity", "Connectivity ‖∂y_t/∂x_k‖", "Connectivity",
+         lambda t, o: connectivity_figure(t.connectivity, t.token_labels(0), o.cursor),
+         lambda t, o: connectivity_table(t.connectivity, t.token_labels(0)), needs_connectivity=True),
 )}
 
 

@@ -3,6 +3,8 @@
 from explorer.jobs.kind import JobKind
 from explorer.jobs.race import RACE
 from explorer.jobs.seq2seq import CURVE, DECODE, SEQ2SEQ
+from explorer.jobs.text import TEXT, TEXT_READ, TEXT_SAMPLE
 from explorer.jobs.train import EXAMPLE, TRAIN
 
-JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (TRAIN, EXAMPLE, RACE, SEQ2SEQ, CURVE, DECODE)}
+JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (TRAIN, EXAMPLE, RACE, SEQ2SEQ, CURVE, DECODE,
+                                                         TEXT, TEXT_SAMPLE, TEXT_READ)}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from explorer.config import Limits
-from explorer.jobs.kind import QUICK_LANE, JobKind, View
+from explorer.jobs.kind import QUICK_LANE, AnswerState, JobKind, View
 from explorer.jobs.status import Status, WithStatus
 from explorer.seq2seq.train import Seq2SeqConfig
 from explorer.trace import Trace
@@ -253,22 +253,4 @@ class DecodeWork:
         return {"status": Status.FINISHED if self.done else Status.STOPPED}
 
 
-class DecodeState:
-    def __init__(self, spec: DecodeSpec):
-        self.reading = None
-
-    def started(self, payload) -> None:
-        pass
-
-    def progressed(self, reading) -> None:
-        self.reading = reading
-
-    def ended(self, payload: dict) -> None:
-        pass
-
-    def snapshot(self, view: View):
-        """The `explorer.seq2seq.decode.Reading`, None until it is there."""
-        return self.reading
-
-
-DECODE = JobKind("decode", DecodeWork, DecodeState, lambda spec: 1, lane=QUICK_LANE)
+DECODE = JobKind("decode", DecodeWork, AnswerState, lambda spec: 1, lane=QUICK_LANE)  # a Reading

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explorer.tasks import adding, copy_memory, mod3, parity, sentiment, sine
+from explorer.tasks import adding, copy_memory, mod3, parity, sentiment, sine, text
 from explorer.tasks.base import Baseline, Batch, Task
 
 TASKS: dict[str, Task] = {
@@ -14,6 +14,7 @@ TASKS: dict[str, Task] = {
         mod3.TASK,
         parity.TASK,
         sentiment.TASK,
+        text.TASK,
     )
 }
 
@@ -26,4 +27,10 @@ def get_task(name: str) -> Task:
         raise KeyError(f"unknown task {name!r}; valid names: {', '.join(TASKS)}") from None
 
 
-__all__ = ["Batch", "Baseline", "Task", "TASKS", "get_task"]
+def task_for(name: str, corpus: str) -> Task:
+    """The task called `name`, on `corpus` when it reads one (LookupError when that is not here)."""
+    task = get_task(name)
+    return task.on_corpus(corpus) if task.on_corpus is not None else task
+
+
+__all__ = ["Batch", "Baseline", "Task", "TASKS", "get_task", "task_for"]

@@ -76,6 +76,7 @@ class Task:
     max_seq_len: int
     vocab: tuple[str, ...] | None = None  # token id -> label, for token inputs
     classes: tuple[str, ...] | None = None  # class id -> label, for class targets
+    on_corpus: Callable[[str], Task] | None = None  # reads a corpus: the task on RunConfig.corpus
 
     @property
     def higher_is_better(self) -> bool:
