@@ -9,7 +9,7 @@ from explorer import ui
 from explorer.figures import hidden_heatmap, learning_curve, predictions_figure
 from explorer.figures.training import GradientNormCurve, LearningCurve
 from explorer.presets import PRESETS
-from explorer.tasks import TASKS
+from explorer.tasks import task_for
 
 RUN = ui.TRAIN_RUN_KEY
 VIEWS_EVERY = 10  # refreshes between two redraws of the probe's views while training
@@ -29,7 +29,7 @@ for notice in notices:
 preset = PRESETS.get(st.session_state.get("train_preset"))
 if preset is not None and preset.config() == config:
     st.info(f"**{preset.title}.** {preset.lesson}")
-task = TASKS[config.task]
+task = task_for(config.task, config.corpus)
 with st.expander(f"Task: {task.title}"):
     st.markdown(task.description)
 
@@ -82,7 +82,7 @@ def live_panel() -> None:
                           args=({"clip": True, "clip_norm": 1.0},))
             fix[1].button("Lower the learning rate ×10 and train again", key="train_fix_lr",
                           on_click=apply_fix, args=({"lr": snap.config.lr / 10},))
-    run_task, h, run = TASKS[snap.config.task], snap.history, ui.current_run(RUN)
+    run_task, h, run = task_for(snap.config.task, snap.config.corpus), snap.history, ui.current_run(RUN)
     baseline, steps = run_task.baseline(snap.config.seq_len), h.columns["step"]
     left, right = st.columns(2)  # one pair of columns (each refresh redraws every block it holds)
     with left:  # the curves take only the steps they have not seen: see ui.live_curve

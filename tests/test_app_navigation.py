@@ -79,6 +79,7 @@ SETTINGS = {
     "shapes": ({"shapes_cell": "gru", "shapes_hidden_size": 7, "shapes_batch_first": False}, "anatomy"),
     "inside": ({"inside_preset": list(EXAMPLES)[1]}, "shapes"),
     "your_cell": ({"your_cell_task": "adding", "your_cell_hidden": 8}, "shapes"),
+    "text": ({"text_corpus": "brackets", "text_cell": "gru", "text_hidden": 64}, "shapes"),
 }
 
 

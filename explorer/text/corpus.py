@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.tasks.base import Batch
 from explorer.text.corpora import CORPORA, corpus_text
 from explorer.textfile import UploadError, read_text
 
@@ -86,7 +85,10 @@ class CharCorpus:
         """How often the most frequent character comes: the accuracy of always guessing it."""
         return float(self.counts.max() / self.counts.sum())
 
-    def sample(self, rng: np.random.Generator, batch_size: int, seq_len: int) -> Batch:
+    def sample(self, rng: np.random.Generator, batch_size: int, seq_len: int):
+        """A `Batch` of windows (imported here: the task registry imports this module)."""
+        from explorer.tasks.base import Batch
+
         starts = rng.integers(0, len(self.ids) - seq_len, size=batch_size)  # (B,)
         window = starts[:, None] + np.arange(seq_len)[None, :]  # (B, T)
         return Batch(x=self.ids[window], y=self.ids[window + 1])

@@ -1,0 +1,171 @@
+"""Text: a character-level language model trained live, sampled at any moment, looked inside."""
+
+import math
+
+import streamlit as st
+
+from explorer import ui
+from explorer.cells import CELLS
+from explorer.config import RunConfig
+from explorer.figures.connectivity import connectivity_figure
+from explorer.figures.text import CharLossCurve, next_char_figure, units_over_text
+from explorer.jobs.text import ReadSpec, SampleSpec, TextRun
+from explorer.text.corpora import CORPORA
+from explorer.text.corpus import load_corpus, remember, text_from_upload
+from explorer.text.generate import TEMPERATURES
+from explorer.text.model import MAX_READ, series_of
+from explorer.textfile import UploadError
+
+P = "text"
+RUN_KEY = f"{P}_run"
+OWN = "own"  # the corpus choice "your own text"
+ss = st.session_state
+KEEP = dict(persist_state="session")  # a setting outlives a visit to another page
+
+ui.through_app()
+st.title("Text: a character-level language model")
+st.caption("The network reads a text one character at a time and predicts the next. Train it, "
+           "sample from it at any moment, and see which units follow quotes, brackets or the "
+           "position in a line, and how far back each prediction leans.")
+
+cols = st.columns(4)
+corpus_name = cols[0].selectbox("Corpus", [*CORPORA, OWN], key=f"{P}_corpus", **KEEP,
+                                format_func=lambda c: CORPORA[c].title if c in CORPORA else "Your own text")
+cell = cols[1].selectbox("Cell", list(CELLS), index=list(CELLS).index("lstm"), key=f"{P}_cell",
+                         format_func=lambda c: CELLS[c].title, **KEEP)
+hidden = cols[2].select_slider("Hidden units", (16, 32, 64, 128), value=32, key=f"{P}_hidden",
+                               **KEEP)
+steps = cols[3].select_slider("Training steps", (100, 200, 300, 500, 1000, 2000), value=200,
+                              key=f"{P}_steps", **KEEP)
+own_text, problem = "", ""
+if corpus_name == OWN:
+    upload = st.file_uploader("Upload a .txt file (UTF-8, at most 1 MB)", type=["txt"], key=f"{P}_upload",
+                              max_upload_size=1)
+    pasted = st.text_area("…or paste text", key=f"{P}_paste", height=120, max_chars=200_000,
+                          **KEEP)
+    try:
+        if upload is not None or pasted.strip():
+            own_text = text_from_upload(upload.getvalue() if upload is not None else pasted.encode())
+        else:
+            problem = "Upload a text file or paste some text to train on."
+    except UploadError as bad:
+        problem = str(bad)
+    if problem:
+        st.warning(problem)
+    else:
+        alphabet = "".join(sorted(set(own_text)))
+        st.info(f"{len(own_text):,} characters; an alphabet of {len(alphabet)}: `{alphabet!r}`")
+else:
+    st.caption(f"**{CORPORA[corpus_name].title}**: the lesson is {CORPORA[corpus_name].lesson}.")
+corpus_key = remember(own_text) if own_text else corpus_name
+config = RunConfig(task="text", corpus=corpus_key if not problem else "grammar", cell=cell,
+                   hidden_size=int(hidden), steps=int(steps), seq_len=32, batch_size=32, lr=1e-2,
+                   probe_every=10)
+problems = [problem] if problem else config.validate(ui.limits())
+go_col, stop_col, _ = st.columns([1, 1, 4])
+if go_col.button("Train", key=f"{P}_start", type="primary", disabled=bool(problems)):
+    ui.hold(RUN_KEY, ui.submit("text", TextRun(config, own_text)))
+if stop_col.button("Stop", key=f"{P}_stop"):
+    ui.stop_run(RUN_KEY)
+
+run = ui.current_run(RUN_KEY)
+live = run is not None and run.snapshot().live
+
+
+@ui.live_fragment(live)
+def live_panel() -> None:
+    snap = None if run is None else run.snapshot()
+    if snap is None:
+        st.info("Press **Train**: the loss falls from the unigram line towards and past the bigram line.")
+        return
+    ui.status_line(snap)
+    corpus = _corpus(snap.config.corpus)
+    h = snap.history
+    ui.live_curve(f"{P}_loss_chart", CharLossCurve(corpus.unigram_entropy, corpus.bigram_entropy),
+                  run, h.columns["step"], h.columns["loss"])
+    if len(h):
+        loss = float(sum(h.columns["loss"][-10:]) / len(h.columns["loss"][-10:]))
+        st.markdown(f"Loss (mean of the last 10 steps) **{loss:.3f} nats/char** = "
+                    f"{loss / math.log(2):.3f} bits/char; perplexity {math.exp(loss):.2f} "
+                    f"(the unigram's {math.exp(corpus.unigram_entropy):.2f}, the bigram's "
+                    f"{math.exp(corpus.bigram_entropy):.2f}).")
+    if live and not snap.live:
+        st.rerun()  # the run ended: redraw the page once
+
+
+def _corpus(name: str):
+    try:
+        return load_corpus(name)
+    except LookupError:
+        return load_corpus("grammar")
+
+
+live_panel()
+snap = None if run is None else run.snapshot()
+if snap is None or snap.weights is None:
+    st.stop()
+
+st.subheader(f"The model at step {snap.weights_step}")
+sample_tab, units_tab, connect_tab = st.tabs(["Sample", "Units over text", "Connectivity"])
+
+
+def ask(kind: str, spec):
+    try:
+        return ui.jobs().call(kind, spec)
+    except (TimeoutError, ValueError) as bad:
+        st.warning(str(bad))
+        return None
+
+
+with sample_tab:
+    c = st.columns(6)
+    prime = c[0].text_input("Prime", value="The " if "T" in snap.alphabet else "", key=f"{P}_prime",
+                            max_chars=200, **KEEP)
+    length = c[1].slider("Length", 20, 500, 200, key=f"{P}_length", **KEEP)
+    t1 = c[2].slider("Temperature", *TEMPERATURES, 0.5, step=0.1, key=f"{P}_temperature", **KEEP)
+    t2 = c[3].slider("Side by side at", *TEMPERATURES, 1.0, step=0.1, key=f"{P}_temperature2", **KEEP)
+    top_k = c[4].number_input("Top-k (0: all)", 0, len(snap.alphabet), 0, key=f"{P}_top_k", **KEEP)
+    seed = c[5].number_input("Seed", 0, 2**31 - 1, 0, key=f"{P}_seed", **KEEP)
+    greedy = st.toggle("Also greedy (the likeliest character every time)", key=f"{P}_greedy", **KEEP)
+    if st.button("Sample", key=f"{P}_sample", type="primary"):
+        temperatures = (float(t1), float(t2)) + ((0.0,) if greedy else ())
+        ss[f"{P}_samples"] = ask("text_sample", SampleSpec(snap.config, snap.alphabet, snap.weights, prime,
+                                                          int(length), temperatures, int(top_k), int(seed)))
+    samples = ss.get(f"{P}_samples")
+    if samples:
+        for column, sample in zip(st.columns(len(samples)), samples, strict=True):
+            name = "greedy" if sample.temperature == 0 else f"temperature {sample.temperature:g}"
+            column.markdown(f"**{name}**")
+            column.code(sample.prime + sample.text, language=None, wrap_lines=True)
+        first = samples[0]
+        at = st.slider("Next-character distribution at step", 0, len(first.text) - 1, 0, key=f"{P}_at")
+        st.plotly_chart(next_char_figure(first.top(at), first.text[at],
+                                         f"after {first.prime + first.text[:at]!r}"[-80:]), key=f"{P}_dist")
+
+with units_tab:
+    corpus = _corpus(snap.config.corpus)
+    default = corpus.text[:80]
+    text = st.text_area(f"Text to read (2–{MAX_READ} characters of the alphabet)", default,
+                        key=f"{P}_read_text", max_chars=MAX_READ)
+    if st.button("Read it", key=f"{P}_read", type="primary"):
+        ss[f"{P}_reading"] = ask("text_read", ReadSpec(snap.config, snap.alphabet, snap.weights, text))
+    reading = ss.get(f"{P}_reading")
+    if reading is not None:
+        ranked = reading.units
+        choices = [f"{r.series} unit {r.unit} — {r.feature}, r = {r.r:+.2f}" for r in ranked.itertuples()]
+        pick = st.selectbox("Unit (ranked by how it follows each feature)", range(len(choices)),
+                            format_func=lambda k: choices[k], key=f"{P}_unit")
+        row = ranked.iloc[pick]
+        values = series_of(reading.trace)[row.series][:, row.unit]
+        st.plotly_chart(units_over_text(reading.text, values, f"{row.series} unit {row.unit} over the text",
+                                        signed=values.min() < 0), key=f"{P}_units_chart")
+        st.dataframe(ranked.round(3), hide_index=True, key=f"{P}_ranking")
+
+with connect_tab:
+    reading = ss.get(f"{P}_reading")
+    if reading is None:
+        st.info("Read a text in *Units over text* first: its connectivity is drawn here.")
+    else:
+        t = st.slider("Prediction t", 0, len(reading.text) - 1, len(reading.text) - 1, key=f"{P}_t")
+        st.plotly_chart(connectivity_figure(reading.connectivity, list(reading.text), t),
+                        key=f"{P}_connectivity_chart")
