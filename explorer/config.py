@@ -203,6 +203,8 @@ def _expected(name: str) -> str:
         return "not 1 or 0"
     if isinstance(default, int):
         return "not a whole number"
+    if isinstance(default, str):
+        return "not a name of lowercase letters, digits and _ (at most 32)"
     return "not a finite number" + (" or none" if default is None else "")
 
 

@@ -21,12 +21,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
-MAX_ROWS = 2048  # sequence copies per backward pass: T · O rows in all, in chunks of this many
+CHUNK_STEPS = 65_536  # sequence steps per backward pass: T · O copies of T steps, in chunks
 
 
-def connectivity(model, x: Tensor, max_rows: int = MAX_ROWS) -> np.ndarray:
+def connectivity(model, x: Tensor, max_rows: int | None = None) -> np.ndarray:
     """C (T, T) for one sequence `x`: token ids (T,) or values (T, F), through a `SequenceModel`
-    whose task is many-to-many."""
+    whose task is many-to-many; `max_rows` copies per backward pass (default: CHUNK_STEPS / T).
+    The work grows as T² · O: callers bound it."""
     if model.task.output != "many_to_many":
         raise ValueError("connectivity needs a model with an output at every step (many-to-many)")
     model = copy.deepcopy(model).double().eval()
@@ -34,6 +35,7 @@ def connectivity(model, x: Tensor, max_rows: int = MAX_ROWS) -> np.ndarray:
         inputs = model.encode(x[None]).double()  # (1, T, F)
         outputs = model.read_out(model.rnn(inputs)[0]).shape[-1]  # O
     steps = inputs.shape[1]
+    max_rows = max_rows or max(1, CHUNK_STEPS // steps)
     squares = torch.zeros(steps, steps, dtype=torch.float64, device=inputs.device)  # (T_out, T_in)
     rows = torch.arange(steps * outputs, device=inputs.device)
     for chunk in rows.split(max_rows):

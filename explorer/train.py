@@ -35,6 +35,7 @@ from explorer.tasks import Batch, task_for
 from explorer.trace import Trace
 
 CONNECTIVITY_EVERY = 10  # probes between two connectivity maps (each costs T·O backward passes)
+CONNECTIVITY_BUDGET = 300_000  # T² · O at most (about a second): longer probes go without one
 FAR_ABOVE = 10.0  # a run ending this many times above its start and its baseline has blown up
 RECENT = 20  # the training losses end_note looks at by default
 
@@ -194,9 +195,10 @@ class Trainer:
         trace.vocab, trace.step, trace.task = self.task.vocab, self.step_count, self.task.name
         if self.model.can_free_run():
             trace.forecast = self.forecast(x).float().cpu().numpy()
-        if self.task.output == "many_to_many" and (self.probes % CONNECTIVITY_EVERY == 0
-                                                   or self.status == Status.FINISHED):
-            real = x[0] if lengths is None else x[0, :int(lengths[0])]
+        real = x[0] if lengths is None else x[0, :int(lengths[0])]
+        affordable = len(real) ** 2 * self.task.output_size <= CONNECTIVITY_BUDGET
+        if (self.task.output == "many_to_many" and affordable
+                and (self.probes % CONNECTIVITY_EVERY == 0 or self.status == Status.FINISHED)):
             trace.connectivity = connectivity(self.model, real)
         self.probes += 1
         return trace

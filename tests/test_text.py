@@ -178,6 +178,8 @@ def test_connectivity_probes_come_with_many_to_many_runs():
     assert trace.connectivity.shape == (16, 16)
     assert np.all(np.triu(trace.connectivity, 1) == 0) and np.all(np.diag(trace.connectivity) > 0)
     assert Trainer(RunConfig(task="adding", seq_len=8, steps=1)).probe_trace().connectivity is None
+    long = Trainer(RunConfig(task="mod3", seq_len=400, hidden_size=4, batch_size=2, steps=1))
+    assert long.probe_trace().connectivity is None  # 400² · 3 passes the budget: no map, no wait
 
 
 def test_model_weights_rebuild_for_sampling(trained):
