@@ -6,6 +6,7 @@ import streamlit as st
 
 from explorer import ui
 from explorer.cells import CELLS
+from explorer.cellspec import tanh_gates
 from explorer.config import RunConfig
 from explorer.figures.connectivity import connectivity_figure
 from explorer.figures.text import CharLossCurve, next_char_figure, units_over_text
@@ -15,6 +16,7 @@ from explorer.text.corpus import load_corpus, remember, text_from_upload
 from explorer.text.generate import TEMPERATURES
 from explorer.text.model import MAX_READ, series_of
 from explorer.textfile import UploadError
+from explorer.views import ViewOptions, tabs_for
 
 P = "text"
 RUN_KEY = f"{P}_run"
@@ -106,7 +108,13 @@ if snap is None or snap.weights is None:
     st.stop()
 
 st.subheader(f"The model at step {snap.weights_step}")
-sample_tab, units_tab, connect_tab = st.tabs(["Sample", "Units over text", "Connectivity"])
+sample_tab, units_tab, connect_tab, inside_tab = st.tabs(["Sample", "Units over text", "Connectivity",
+                                                          "Inside views"])
+
+
+def follow_unit(ranked) -> None:
+    """The unit picked is the one the Inside views' gate lines follow."""
+    ss[f"{P}_inside_units"] = [int(ranked.iloc[ss[f"{P}_unit"]].unit)]
 
 
 def ask(kind: str, spec):
@@ -148,17 +156,25 @@ with units_tab:
     text = st.text_area(f"Text to read (2–{MAX_READ} characters of the alphabet)", default,
                         key=f"{P}_read_text", max_chars=MAX_READ)
     if st.button("Read it", key=f"{P}_read", type="primary"):
-        ss[f"{P}_reading"] = ask("text_read", ReadSpec(snap.config, snap.alphabet, snap.weights, text))
+        ss[f"{P}_reading"] = ask("text_read", ReadSpec(snap.config, snap.alphabet, snap.weights, text,
+                                                         snap.weights_step))
+        ss[f"{P}_read_step"] = snap.weights_step
     reading = ss.get(f"{P}_reading")
     if reading is not None:
+        if ss.get(f"{P}_read_step") != snap.weights_step:
+            st.caption(f"Read with the weights of step {ss.get(f'{P}_read_step')}; press *Read it* again "
+                       f"for step {snap.weights_step}'s.")
         ranked = reading.units
         choices = [f"{r.series} unit {r.unit} — {r.feature}, r = {r.r:+.2f}" for r in ranked.itertuples()]
         pick = st.selectbox("Unit (ranked by how it follows each feature)", range(len(choices)),
-                            format_func=lambda k: choices[k], key=f"{P}_unit")
+                            format_func=lambda k: choices[k], key=f"{P}_unit", on_change=follow_unit,
+                            args=(ranked,))
         row = ranked.iloc[pick]
         values = series_of(reading.trace)[row.series][:, row.unit]
-        st.plotly_chart(units_over_text(reading.text, values, f"{row.series} unit {row.unit} over the text",
-                                        signed=values.min() < 0), key=f"{P}_units_chart")
+        signed = row.series in ("h", "c") or row.series in tanh_gates()
+        st.plotly_chart(units_over_text(reading.text, values, f"{row.series} unit {row.unit} over the text "
+                                        "(the Inside views tab follows it)", signed),
+                        key=f"{P}_units_chart")
         st.dataframe(ranked.round(3), hide_index=True, key=f"{P}_ranking")
 
 with connect_tab:
@@ -169,3 +185,15 @@ with connect_tab:
         t = st.slider("Prediction t", 0, len(reading.text) - 1, len(reading.text) - 1, key=f"{P}_t")
         st.plotly_chart(connectivity_figure(reading.connectivity, list(reading.text), t),
                         key=f"{P}_connectivity_chart")
+
+with inside_tab:
+    reading = ss.get(f"{P}_reading")
+    if reading is None:
+        st.info("Read a text in *Units over text* first: every Inside view of it is drawn here.")
+    else:
+        trace = reading.trace
+        cursor = ui.time_cursor(f"{P}_cursor", trace.seq_len)
+        options = ViewOptions(cursor=cursor, units=tuple(ss.get(f"{P}_inside_units", [0])),
+                              classes=trace.vocab).fit(trace)
+        tabs = ui.remembered_tabs(f"{P}_inside_tab", tabs_for(trace))
+        ui.views_in_tabs(f"{P}_inside", trace, options, tabs)

@@ -64,8 +64,14 @@ def test_a_run_trains_samples_seeded_and_reads_units_and_connectivity():
     shown = charts(at)
     assert "text_units_chart" in shown and "text_connectivity_chart" in shown
     assert values(shown["text_connectivity_chart"], axis="z").shape == (30, 30)
+    unit = int(at.session_state["text_reading"].units.unit[1])
     at.selectbox(key="text_unit").set_value(1).run()
-    assert not at.exception
+    assert not at.exception, at.exception
+    assert at.session_state["text_inside_units"] == [unit]  # the Inside views follow the unit picked
+    at.session_state["text_inside_tab"] = "Gates"
+    shown = charts(at.run())
+    assert not at.exception, at.exception
+    assert "text_inside_gate_lines" in shown
     run.stop()
 
 

@@ -41,3 +41,11 @@ def test_text_page_trains_samples_and_reads(page, app_url):
     expect(page.get_by_test_id("stException")).to_have_count(0)
     path = browser.screenshot(page, "text-units")
     assert path.stat().st_size > 10_000
+
+    page.get_by_role("tab", name="Connectivity").click()
+    expect(page.locator(".st-key-text_connectivity_chart .js-plotly-plot")).to_be_visible()
+    browser.screenshot(page, "text-connectivity")
+    page.get_by_role("tab", name="Inside views").click()
+    expect(page.locator(".st-key-text_inside_unrolled .js-plotly-plot")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    browser.screenshot(page, "text-inside")

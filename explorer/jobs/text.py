@@ -96,6 +96,7 @@ class ReadSpec:
     alphabet: str
     weights: bytes
     text: str
+    step: int = 0  # the training step of the weights, for the views' titles
 
 
 class _QuickWork:
@@ -141,7 +142,7 @@ class ReadWork(_QuickWork):
     def compute(self):
         from explorer.text.model import read_text
 
-        return read_text(self.model, self.spec.alphabet, self.spec.text)
+        return read_text(self.model, self.spec.alphabet, self.spec.text, self.spec.step)
 
 
 TEXT = JobKind("text", TextWork, TextState, lambda spec: spec.config.steps)

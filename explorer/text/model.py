@@ -53,7 +53,7 @@ def series_of(trace: Trace, layer: int = 0, direction: int = 0) -> dict[str, np.
     return series | {name: g[layer, direction, 0] for name, g in trace.gates.items()}
 
 
-def read_text(model: SequenceModel, alphabet: str, text: str) -> Reading:
+def read_text(model: SequenceModel, alphabet: str, text: str, step: int = 0) -> Reading:
     """Run the model over `text` (≥ 2 characters of its alphabet, at most MAX_READ): every state
     and gate, the connectivity, the units ranked by the features they follow."""
     if not 2 <= len(text) <= MAX_READ:
@@ -62,7 +62,7 @@ def read_text(model: SequenceModel, alphabet: str, text: str) -> Reading:
     inputs = model.encode(x[None]).detach()  # (1, T, E)
     trace = trace_rnn(model.rnn, inputs)
     model.zero_grad(set_to_none=True)
-    trace.inputs, trace.vocab, trace.task = x[None].numpy(), tuple(alphabet), "text"
+    trace.inputs, trace.vocab, trace.task, trace.step = x[None].numpy(), tuple(alphabet), "text", step
     with torch.no_grad():
         trace.predictions = model.read_out(model.rnn(inputs)[0]).float().numpy()  # (1, T, V)
     trace.connectivity = connectivity(model, x)
