@@ -41,9 +41,11 @@ class TextWork(TrainWork):
         self.text = spec.text
 
     def begin(self) -> dict:
-        from explorer.text.corpus import remember
+        from explorer.text.corpus import MISSING_TEXT, USER_KEY, remember
         from explorer.train import ConfigError
 
+        if not self.text and USER_KEY.fullmatch(self.config.corpus):  # never what a worker kept before
+            raise ConfigError([MISSING_TEXT])
         if self.text:
             try:
                 if remember(self.text) != self.config.corpus:

@@ -33,6 +33,8 @@ MIN_CHARS = 100  # a user text shorter than this cannot fill a training window
 MAX_ALPHABET = 256  # distinct characters a user text may use (the model's output size)
 KEPT_TEXTS = 16  # user texts one process keeps (a few MB each at most)
 USER_KEY = re.compile(r"u[0-9a-f]{16}")
+MISSING_TEXT = ("The uploaded text this run reads is not on this server any more (the server restarted, "
+                "or it was uploaded in another session): upload it again.")
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,8 +161,7 @@ def load_corpus(name: str) -> CharCorpus:
         return _generated(name)
     if name in _kept:
         return _kept[name]
-    raise LookupError("The uploaded text this run reads is not on this server any more (the server "
-                      "restarted, or it was uploaded in another session): upload it again.")
+    raise LookupError(MISSING_TEXT)
 
 
 def entropy_bits(nats: float) -> float:
