@@ -83,8 +83,17 @@ def live_panel() -> None:
     ui.status_line(snap)
     corpus = _corpus(snap.config.corpus)
     h = snap.history
-    ui.live_curve(f"{P}_loss_chart", CharLossCurve(corpus.unigram_entropy, corpus.bigram_entropy),
-                  run, h.columns["step"], h.columns["loss"])
+    left, right = st.columns(2)
+    with left:
+        ui.live_curve(f"{P}_loss_chart", CharLossCurve(corpus.unigram_entropy, corpus.bigram_entropy),
+                      run, h.columns["step"], h.columns["loss"])
+    mapped = [t for t in snap.traces if t.connectivity is not None]  # every tenth probe, and the last
+    if mapped:  # a window of the corpus, redrawn as the run goes: how far back predictions lean
+        with right:
+            trace = mapped[-1]
+            ui.live_chart(f"{P}_live_connectivity", lambda: connectivity_figure(
+                trace.connectivity, trace.token_labels(0), len(trace.connectivity) - 1,
+                f"Connectivity on a window of the corpus, step {trace.step}"), version=trace.step)
     if len(h):
         loss = float(sum(h.columns["loss"][-10:]) / len(h.columns["loss"][-10:]))
         st.markdown(f"Loss (mean of the last 10 steps) **{loss:.3f} nats/char** = "

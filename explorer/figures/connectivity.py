@@ -47,7 +47,7 @@ def connectivity_figure(c: np.ndarray, labels: list[str] | None = None, cursor: 
         for row in (1, 2):
             fig.update_xaxes(tickvals=list(range(steps)), ticktext=[_show(s) for s in labels[:steps]],
                              tickangle=0, row=row, col=1)
-    return apply_layout(fig, title, height=560)
+    return apply_layout(fig, title, height=560).update_layout(margin_t=80)  # room above the subplot title
 
 
 def connectivity_table(c: np.ndarray, labels: list[str] | None = None) -> pd.DataFrame:
