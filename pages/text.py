@@ -64,8 +64,8 @@ config = RunConfig(task="text", corpus=corpus_key if not problem else "grammar",
                    hidden_size=int(hidden), steps=int(steps), seq_len=32, batch_size=32, lr=1e-2,
                    probe_every=10)
 problems = [problem] if problem else config.validate(ui.limits())
-go_col, stop_col, _ = st.columns([1, 1, 4])
-if go_col.button("Train", key=f"{P}_start", type="primary", disabled=bool(problems)):
+train_col, stop_col, _ = st.columns([1, 1, 4])
+if train_col.button("Train", key=f"{P}_start", type="primary", disabled=bool(problems)):
     ui.hold(RUN_KEY, ui.submit("text", TextRun(config, own_text)))
 if stop_col.button("Stop", key=f"{P}_stop"):
     ui.stop_run(RUN_KEY)
@@ -100,6 +100,9 @@ def live_panel() -> None:
                     f"{loss / math.log(2):.3f} bits/char; perplexity {math.exp(loss):.2f} "
                     f"(the unigram's {math.exp(corpus.unigram_entropy):.2f}, the bigram's "
                     f"{math.exp(corpus.bigram_entropy):.2f}).")
+    if len(h) and not snap.active:  # not rebuilt on every refresh of a training run
+        with st.expander("Download this run"):
+            ui.downloads(snap, P)
     if live and not snap.live:
         st.rerun()  # the run ended: redraw the page once
 

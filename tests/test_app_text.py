@@ -46,6 +46,7 @@ def test_a_run_trains_samples_seeded_and_reads_units_and_connectivity():
     baselines = [shape["y0"] for shape in loss["layout"]["shapes"]]
     np.testing.assert_allclose(baselines, [corpus.unigram_entropy, corpus.bigram_entropy])
     assert any("nats/char" in m.value and "perplexity" in m.value for m in at.markdown)
+    assert at.get("download_button")  # the ended run's metrics, traces and model
     live_map = charts(at)["text_live_connectivity"]  # the probe window's, at the last step
     assert values(live_map, axis="z").shape == (32, 32) and "step 100" in live_map["layout"]["title"]["text"]
 
