@@ -75,6 +75,7 @@ SETTINGS = {
                   "shapes"),
     "attention": ({"attention_cell": "lstm", "attention_hidden": 32, "attention_beam": 5,
                    "attention_curve_len": 7}, "shapes"),
+    "words": ({"words_task": "tagging", "words_hidden": 16, "words_lengths": "3, 2"}, "shapes"),
     "anatomy": ({"anatomy_cell": "gru", "anatomy_seed": 3, "anatomy_x0": 0.25}, "shapes"),
     "shapes": ({"shapes_cell": "gru", "shapes_hidden_size": 7, "shapes_batch_first": False}, "anatomy"),
     "inside": ({"inside_preset": list(EXAMPLES)[1]}, "shapes"),
