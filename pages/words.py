@@ -10,10 +10,9 @@ from explorer.config import RunConfig
 from explorer.figures.hidden import hidden_layers
 from explorer.figures.packing import final_states, step_grid
 from explorer.figures.training import LearningCurve
-from explorer.figures.trajectory import trajectory
-from explorer.figures.words import confusion_matrix, prefix_probabilities, tag_comparison
+from explorer.figures.words import confusion_matrix, name_path, prefix_probabilities, tag_comparison
 from explorer.jobs.words import ReadSpec
-from explorer.packing import MAX_HIDDEN, PackingSpec, parse_lengths
+from explorer.packing import MAX_HIDDEN, PackingSpec, compare, parse_lengths
 from explorer.reading import CHECKS
 from explorer.tasks import TASKS
 
@@ -36,6 +35,13 @@ def answer(kind: str, spec):
     except (TimeoutError, ValueError) as problem:
         st.warning(f"Could not compute it: {problem}")
         return None
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def packed(spec: PackingSpec):
+    """A fresh layer of at most 16 units on at most 8 × 20 steps: a few milliseconds, so it runs here
+    (as the Shape explorer's module does) and the page never waits for a worker to draw it."""
+    return compare(spec)
 
 
 ui.through_app()
@@ -97,7 +103,7 @@ def live_panel() -> None:
 live_panel()
 snap = None if run is None else run.snapshot()
 if snap is not None and snap.model is not None:
-    run_task, spec = TASKS[snap.config.task], ReadSpec(snap.config, snap.model)
+    run_task, spec = TASKS[snap.config.task], ReadSpec(snap.config, snap.model, step=snap.step)
     st.subheader(f"The trained model ({snap.config.cell}, step {snap.step})")
     scored = answer("score", spec)
     if scored is not None:
@@ -123,11 +129,13 @@ if snap is not None and snap.model is not None:
         st.markdown(f"**{run_task.classes[best]}** ({reading.probs[-1][best]:.0%})")
         st.plotly_chart(prefix_probabilities(reading.letters, reading.probs, run_task.classes),
                         key=f"{P}_prefix")
-        st.plotly_chart(trajectory(reading.trace), key=f"{P}_trajectory")
+        st.plotly_chart(name_path(reading.trace, reading.letters), key=f"{P}_trajectory")
     elif reading is not None:
         st.plotly_chart(tag_comparison(reading.words, reading.probs, run_task.classes, reading.forward_probs),
                         key=f"{P}_tags")
-        st.plotly_chart(hidden_layers(reading.trace), key=f"{P}_states")
+        st.plotly_chart(hidden_layers(reading.trace).update_layout(
+            title_text=f"h_t over the typed sentence, each direction apart (weights of step {snap.step})"),
+            key=f"{P}_states")
         st.caption("Forward states read the words up to t; backward states the words from t to the end. "
                    "`jordan` is a person, a place or the start of an organisation: only the word after it "
                    "(`motors`) says which, and only the backward direction has read it.")
@@ -147,7 +155,7 @@ pack_spec = PackingSpec(pack_cell, int(units), lengths)
 messages = messages or pack_spec.validate()
 for message in messages:
     st.warning(message)
-packing = None if messages else answer("packing", pack_spec)
+packing = None if messages else packed(pack_spec)
 if packing is not None:
     st.plotly_chart(final_states(packing.lengths, packing.padded, packing.packed), key=f"{P}_final")
     st.plotly_chart(step_grid(packing.lengths), key=f"{P}_steps_grid")

@@ -13,7 +13,7 @@ import pytest
 from explorer import RunConfig, Trainer
 from explorer.__main__ import main
 from explorer.checkpoint import model_file
-from explorer.figures.words import confusion_matrix, prefix_probabilities, tag_comparison
+from explorer.figures.words import confusion_matrix, name_path, prefix_probabilities, tag_comparison
 from explorer.reading import load_model, read_name, read_tags, score
 from explorer.tasks import TASKS, names, tagging
 
@@ -203,3 +203,12 @@ def test_the_cli_trains_both_tasks_headless(task, flags, capsys):
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["status"] == "finished" and result["steps"] == 20
     assert result["baseline_metric"] == pytest.approx(TASKS[task].baseline(12).metric)
+
+
+def test_a_names_path_is_lettered(names_model):
+    _, model = names_model
+    reading = read_name(model, "nisha")
+    fig = name_path(reading.trace, reading.letters)
+    points = next(t for t in fig.data if t.name == "step")
+    assert list(points.text) == list("nisha") and len(points.x) == 5
+    assert "“nisha”" in fig.layout.title.text

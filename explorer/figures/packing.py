@@ -27,7 +27,7 @@ def final_states(lengths: np.ndarray, padded: np.ndarray, packed: np.ndarray) ->
                                         "h_n, packed (stops at each length)", "‖difference‖"))
     for col, states in ((1, padded), (2, packed)):
         fig.add_trace(go.Heatmap(z=states, y=rows, x=list(range(states.shape[1])), zmin=-limit, zmax=limit,
-                                 colorscale=DIVERGING, showscale=col == 2, colorbar=dict(x=0.78, len=0.9),
+                                 colorscale=DIVERGING, showscale=col == 2, colorbar=dict(x=1.02, len=0.9),
                                  hovertemplate="%{y}, unit %{x}: %{z:.3f}<extra></extra>"), 1, col)
     full = lengths == lengths.max()
     fig.add_trace(go.Bar(x=gap, y=rows, orientation="h", marker_color=np.where(full, SERIES_COLORS[2],

@@ -4,6 +4,8 @@
     prefix_probabilities  (T, C) P(class | the first t letters): a name classified as it is read
     tag_comparison        (T, C) tag probabilities per word, from both directions and from the
                           forward states alone: the words the backward direction decides
+    name_path             a typed name's h_t through state space (the trajectory view), each
+                          point labelled with the letter just read
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from explorer.figures.trajectory import trajectory
 from explorer.theme import SEQUENTIAL, apply_layout
+from explorer.trace import Trace
 
 
 def confusion_matrix(confusion: np.ndarray, classes: tuple[str, ...], title: str = "") -> go.Figure:
@@ -64,3 +68,13 @@ def tag_comparison(words: tuple[str, ...], probs: np.ndarray, classes: tuple[str
     title = "Tags per word" + (" — outlined: the words whose tag the backward direction decides"
                                if forward_probs is not None else "")
     return apply_layout(fig, title, height=140 + 70 * len(rows))
+
+
+def name_path(trace: Trace, letters: tuple[str, ...]) -> go.Figure:
+    """`trajectory` of a one-name trace (T ≤ 24 points, none thinned out), its points lettered."""
+    fig = trajectory(trace)
+    fig.update_traces(selector=dict(mode="markers"), mode="markers+text", text=list(letters),
+                      textposition="top center")
+    fig.update_traces(selector=dict(mode="markers+text", name="step 0"), visible=False)  # no cursor here
+    return fig.update_layout(title_text=f"h_t through “{''.join(letters)}”, letter by letter "
+                                        "(its 2 principal components)")

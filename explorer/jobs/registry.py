@@ -4,7 +4,7 @@ from explorer.jobs.kind import JobKind
 from explorer.jobs.race import RACE
 from explorer.jobs.seq2seq import CURVE, DECODE, SEQ2SEQ
 from explorer.jobs.train import EXAMPLE, TRAIN
-from explorer.jobs.words import PACKING, READ, SCORE
+from explorer.jobs.words import READ, SCORE
 
 JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (TRAIN, EXAMPLE, RACE, SEQ2SEQ, CURVE, DECODE,
-                                                               READ, SCORE, PACKING)}
+                                                               READ, SCORE)}

@@ -1,7 +1,6 @@
-"""Kinds for the Names and Tagging pages, all on the quick lane (a moment each, never behind
-training): "read" (a typed name or sentence read by a trained model), "score" (its confusion
-matrix and entity F1 on held-out data) and "packing" (h_n of a padded batch with and without
-`pack_padded_sequence`). The trained weights travel in the spec as safetensors bytes.
+"""Kinds for the Words & names page, on the quick lane (a moment each, never behind training):
+"read" (a typed name or sentence read by a trained model) and "score" (its confusion matrix and
+entity F1 on held-out data). The trained weights travel in the spec as safetensors bytes.
 
 Each is one computation (`explorer.jobs.oneshot`); a page waits for it with `JobLayer.call`.
 """
@@ -19,12 +18,15 @@ class ReadSpec:
     config: RunConfig  # builds the model the weights belong to
     model: bytes  # safetensors of the whole model (explorer.checkpoint.model_file)
     text: str = ""  # "read": the typed name or sentence, checked by the page
+    step: int = 0  # the training step the weights are from, for the figures' titles
 
 
 def _read(spec: ReadSpec):
     from explorer.reading import READERS, load_model
 
-    return READERS[spec.config.task](load_model(spec.config, spec.model), spec.text)
+    reading = READERS[spec.config.task](load_model(spec.config, spec.model), spec.text)
+    reading.trace.step = spec.step
+    return reading
 
 
 def _score(spec: ReadSpec):
@@ -33,10 +35,4 @@ def _score(spec: ReadSpec):
     return score(load_model(spec.config, spec.model), spec.config)
 
 
-def _packing(spec):
-    from explorer.packing import compare
-
-    return compare(spec)
-
-
-READ, SCORE, PACKING = one_shot("read", _read), one_shot("score", _score), one_shot("packing", _packing)
+READ, SCORE = one_shot("read", _read), one_shot("score", _score)
