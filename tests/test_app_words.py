@@ -12,6 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import RUN_KEY as TRAIN_KEY
+from apptest import open_app
+from apptest import train as train_run
 from plotly_charts import charts, values
 from streamlit.testing.v1 import AppTest
 
@@ -97,3 +100,17 @@ def test_tagging_trains_bidirectional_and_tags_a_typed_sentence(app):
 
     app.text_input(key="words_text").set_value("anna visited atlantis").run()
     assert any("not these: 'atlantis'" in w for w in warnings(app))
+
+
+@pytest.mark.parametrize("task", ["names", "tagging"])
+def test_the_train_page_trains_both_tasks(task):
+    """The tasks come from TASKS, so the Train page's menu has them and its charts draw them."""
+    at = open_app()
+    try:
+        train_run(at, task=task, steps=50, hidden_size=8, bidirectional=task == "tagging")
+        snap = at.session_state[TRAIN_KEY].snapshot()
+        assert (snap.status, snap.step, snap.config.task) == ("finished", 50, task)
+        assert {"train_loss_chart", "train_metric_chart", "train_predictions_chart"} <= set(charts(at))
+    finally:
+        if TRAIN_KEY in at.session_state:
+            at.session_state[TRAIN_KEY].stop()
