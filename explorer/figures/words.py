@@ -76,5 +76,5 @@ def name_path(trace: Trace, letters: tuple[str, ...]) -> go.Figure:
     fig.update_traces(selector=dict(mode="markers"), mode="markers+text", text=list(letters),
                       textposition="top center")
     fig.update_traces(selector=dict(mode="markers+text", name="step 0"), visible=False)  # no cursor here
-    return fig.update_layout(title_text=f"h_t through “{''.join(letters)}”, letter by letter "
-                                        "(its 2 principal components)")
+    return fig.update_layout(title=dict(text=f"h_t through “{''.join(letters)}”, letter by letter "
+                                             "(its 2 principal components)", subtitle_text=""))
