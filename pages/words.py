@@ -102,7 +102,9 @@ def live_panel() -> None:
 
 live_panel()
 snap = None if run is None else run.snapshot()
-if snap is not None and snap.model is not None:
+if snap is not None and snap.model is not None and snap.config.task != name:
+    st.info(f"The last run trained *{TASKS[snap.config.task].title}*: press **Train** for this task.")
+elif snap is not None and snap.model is not None:
     run_task, spec = TASKS[snap.config.task], ReadSpec(snap.config, snap.model, step=snap.step)
     st.subheader(f"The trained model ({snap.config.cell}, step {snap.step})")
     scored = answer("score", spec)

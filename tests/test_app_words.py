@@ -83,6 +83,10 @@ def test_names_trains_scores_and_reads_a_typed_name(app):
     app.text_input(key="words_text").set_value("Zhyx").run()
     assert not warnings(app) and charts(app)["words_prefix"]["data"][0]["x"][-1] == "4: x"
 
+    app.segmented_control(key="words_task").set_value("tagging").run()  # the names model stays out
+    assert any("The last run trained *Names → language*" in info.value for info in app.info)
+    assert "words_prefix" not in charts(app) and not warnings(app)
+
 
 def test_tagging_trains_bidirectional_and_tags_a_typed_sentence(app):
     app.segmented_control(key="words_task").set_value("tagging").run()
