@@ -212,3 +212,13 @@ def test_a_names_path_is_lettered(names_model):
     points = next(t for t in fig.data if t.name == "step")
     assert list(points.text) == list("nisha") and len(points.x) == 5
     assert "“nisha”" in fig.layout.title.text and not fig.layout.title.subtitle.text  # no cursor to explain
+
+
+def test_only_the_backward_direction_reads_the_word_after(tagging_model):
+    """'jordan motors' is an organisation and 'jordan said' is not: the forward states alone give the
+    same answer at 'jordan' whatever follows; both directions together tell them apart."""
+    _, model = tagging_model
+    org, other = read_tags(model, "anna met jordan motors staff"), read_tags(model, "anna met jordan said")
+    np.testing.assert_allclose(org.forward_probs[:3], other.forward_probs[:3], atol=1e-6)
+    assert tagging.CLASSES[org.probs[2].argmax()] == "B-ORG"
+    assert tagging.CLASSES[other.probs[2].argmax()] != "B-ORG"
