@@ -17,10 +17,30 @@ from explorer.reading import CHECKS
 from explorer.tasks import TASKS
 
 P, RUN = "words", "words_run"
-# per task: what the page starts with, and a typed example that teaches something
-START = {"names": dict(bidirectional=False, text="nisha", limit=24),
-         "tagging": dict(bidirectional=True, text="jordan motors hired anna in jordan", limit=300)}
 ss = st.session_state
+
+
+def show_name(reading, classes: tuple[str, ...]) -> None:
+    best = reading.probs[-1].argmax()
+    st.markdown(f"**{classes[best]}** ({reading.probs[-1][best]:.0%})")
+    st.plotly_chart(prefix_probabilities(reading.letters, reading.probs, classes), key=f"{P}_prefix")
+    st.plotly_chart(name_path(reading.trace, reading.letters), key=f"{P}_trajectory")
+
+
+def show_tags(reading, classes: tuple[str, ...]) -> None:
+    st.plotly_chart(tag_comparison(reading.words, reading.probs, classes, reading.forward_probs),
+                    key=f"{P}_tags")
+    st.plotly_chart(hidden_layers(reading.trace).update_layout(title_text="h_t over the typed sentence, each "
+                    f"direction apart (weights of step {reading.trace.step})"), key=f"{P}_states")
+    st.caption("Forward states read the words up to t; backward states the words from t to the end. "
+               "`jordan` is a person, a place or the start of an organisation: only the word after it "
+               "(`motors`) says which, and only the backward direction has read it.")
+
+
+# per task: what the page starts with, a typed example that teaches something, how a reading is shown
+START = {"names": dict(bidirectional=False, text="nisha", limit=24, noun="name", show=show_name),
+         "tagging": dict(bidirectional=True, text="jordan motors hired anna in jordan", limit=300,
+                         noun="sentence", show=show_tags)}
 
 
 def task_changed() -> None:
@@ -119,28 +139,15 @@ elif snap is not None and snap.model is not None:
             cards[2].metric("Baseline entity F1", f"{scored.baseline_f1:.1%}",
                             help="Each word's most frequent tag, no context.")
         st.plotly_chart(confusion_matrix(scored.confusion, run_task.classes), key=f"{P}_confusion")
-    st.subheader("Type your own" + (" name" if run_task.name == "names" else " sentence"))
+    st.subheader(f"Type your own {START[run_task.name]['noun']}")
     limit = START[run_task.name]["limit"]
     text = st.text_input("Text", key=f"{P}_text", max_chars=limit, persist_state="session")
     messages = CHECKS[run_task.name](text)
     for message in messages:
         st.warning(message)
     reading = None if messages else answer("read", replace(spec, text=text.strip().lower()))
-    if reading is not None and run_task.name == "names":
-        best = reading.probs[-1].argmax()
-        st.markdown(f"**{run_task.classes[best]}** ({reading.probs[-1][best]:.0%})")
-        st.plotly_chart(prefix_probabilities(reading.letters, reading.probs, run_task.classes),
-                        key=f"{P}_prefix")
-        st.plotly_chart(name_path(reading.trace, reading.letters), key=f"{P}_trajectory")
-    elif reading is not None:
-        st.plotly_chart(tag_comparison(reading.words, reading.probs, run_task.classes, reading.forward_probs),
-                        key=f"{P}_tags")
-        st.plotly_chart(hidden_layers(reading.trace).update_layout(
-            title_text=f"h_t over the typed sentence, each direction apart (weights of step {snap.step})"),
-            key=f"{P}_states")
-        st.caption("Forward states read the words up to t; backward states the words from t to the end. "
-                   "`jordan` is a person, a place or the start of an organisation: only the word after it "
-                   "(`motors`) says which, and only the backward direction has read it.")
+    if reading is not None:
+        START[run_task.name]["show"](reading, run_task.classes)
 
 st.subheader("Packing: what padding does to h_n")
 st.caption("A batch of unequal lengths is padded to the longest. Run the layer on it as it is and the short "
