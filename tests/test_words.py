@@ -9,6 +9,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from explorer import RunConfig, Trainer
 from explorer.__main__ import main
@@ -222,3 +224,14 @@ def test_only_the_backward_direction_reads_the_word_after(tagging_model):
     np.testing.assert_allclose(org.forward_probs[:3], other.forward_probs[:3], atol=1e-6)
     assert tagging.CLASSES[org.probs[2].argmax()] == "B-ORG"
     assert tagging.CLASSES[other.probs[2].argmax()] != "B-ORG"
+
+
+@given(st.text(max_size=80))
+def test_any_typed_text_is_checked_and_what_passes_encodes(text):
+    """Whatever is typed: words back, or ids the model knows."""
+    for module in (names, tagging):
+        problems = module.check(text)
+        assert all(isinstance(p, str) and p.endswith(".") for p in problems)
+        if not problems:
+            ids = module.encode(text.strip().lower())
+            assert 1 <= len(ids) and (ids > 0).all() and (ids < len(module.VOCAB)).all()
