@@ -185,6 +185,8 @@ class Trainer:
         self.model.zero_grad(set_to_none=True)
         trace.inputs, trace.targets, trace.lengths = self.probe.x, self.probe.y, self.probe.lengths
         trace.predictions = predictions[0].float().cpu().numpy()
+        trace.head = {k: v.detach().float().cpu().numpy() for k, v in self.model.head.named_parameters()}
+        trace.loss_mask = None if mask is None else mask.cpu().numpy()
         trace.vocab, trace.step, trace.task = self.task.vocab, self.step_count, self.task.name
         if self.model.can_free_run():
             trace.forecast = self.forecast(x).float().cpu().numpy()
