@@ -186,5 +186,8 @@ if snap is not None and not snap.live and snap.trace is not None:
     if tabs["Gradient through time"].open:
         tabs["Gradient through time"].plotly_chart(gradient_flow_line(
             trace.grad_norm[-1, 0], None if trace.cell_grad_norm is None else trace.cell_grad_norm[-1, 0],
-            step=cursor), key=f"{P}_flow")
+            step=trace.step), key=f"{P}_flow")
+        tabs["Gradient through time"].caption(
+            "Closed loop: the loss is read at every step, so each h_t gets gradient of its own. Direct: the "
+            "loss is read at the end only, and the line shows how far back the forecast reaches.")
     ui.views_in_tabs(P, trace, options, tabs)

@@ -64,7 +64,10 @@ def horizon_figure(errors: dict[str, np.ndarray], titles: dict[str, str], metric
                                  marker=dict(size=4)))
     fig.update_xaxes(title_text="steps ahead (h)", dtick=max(1, len(next(iter(errors.values()))) // 12))
     fig.update_yaxes(title_text=metric, rangemode="tozero")
-    return apply_layout(fig, title=f"{metric} at each step ahead, {part} part", height=340)
+    fig = apply_layout(fig, title=f"{metric} at each step ahead, {part} part", height=400)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+                      margin=dict(b=110))  # below the axis: four long names would cover the title
+    return fig
 
 
 def horizon_table(mse: dict[str, np.ndarray], mae: dict[str, np.ndarray],
