@@ -138,3 +138,15 @@ def test_a_gru_beats_persistence_and_seasonal_naive_on_the_seasonal_series():
     model, baselines = result.mse(), {name: result.mse(name) for name in BASELINES}
     assert model < baselines["persistence"] / 5
     assert model < 0.8 * baselines["seasonal_naive"]
+
+
+def test_the_forecasts_scored_fit_the_servers_token_limit():
+    """A long window and horizon make fewer forecasts, evenly spread over each held-out part."""
+    config = replace(SMALL, seq_len=200)
+    ready = ForecastSpec(config, generate("seasonal", n=3000), horizon=100).prepare()
+    scores = baseline_scores(ready, tokens=3000)  # ten windows of 200 + 100 steps
+    for part in ("validation", "test"):
+        at = scores[part].origins
+        start, stop = ready.split.parts()[part]
+        assert len(at) == 10 and at[0] == start and at[-1] == stop - 100
+    assert len(baseline_scores(ready)["test"].origins) == 200  # the default limit: MAX_ORIGINS

@@ -3,8 +3,9 @@
     scores = baseline_scores(ready)                   # part -> Scores of every baseline, once per run
     result = evaluate(model, ready, step, scores)     # a Forecast: the model added, and paths to draw
 
-For each origin o of a part (at most `MAX_ORIGINS`, evenly spread; the forecast z[o:o+H] inside
-the part, the window z[o-T:o] read before it), errors are taken in the data's own units:
+For each origin o of a part (evenly spread, at most `MAX_ORIGINS` and as many as fit a server's
+`max_tokens_per_batch` of (T + H)-step windows; the forecast z[o:o+H] inside the part, the window
+z[o-T:o] read before it), errors are taken in the data's own units:
 
     MSE_h = mean_o (ŷ_{o+h} - y_{o+h})²,   MAE_h = mean_o |ŷ_{o+h} - y_{o+h}|,   h = 1..H
 """
@@ -18,11 +19,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from explorer.config import Limits
 from explorer.forecast.baselines import BASELINES, Context
 from explorer.forecast.spec import Prepared
 from explorer.forecast.split import origins, windows
 
-MAX_ORIGINS = 400
+MAX_ORIGINS = 200  # per part: a forecast at every probe costs about a quarter of the training between
+MAX_DRAWN = 60  # forecasts drawn over the test part
 HELD_OUT = ("validation", "test")
 MODEL = "model"
 
@@ -58,9 +61,14 @@ def _context(ready: Prepared, at: np.ndarray) -> Context:
                    ready.season)
 
 
-def part_origins(ready: Prepared, part: str) -> np.ndarray:
+def most_origins(ready: Prepared, tokens: int) -> int:
+    """Forecasts one evaluation may make: their windows and horizons within `tokens` steps."""
+    return max(1, min(MAX_ORIGINS, tokens // (ready.spec.config.seq_len + ready.spec.horizon)))
+
+
+def part_origins(ready: Prepared, part: str, tokens: int) -> np.ndarray:
     start, stop = ready.split.parts()[part]
-    return origins(start, stop, ready.spec.config.seq_len, ready.spec.horizon, MAX_ORIGINS)
+    return origins(start, stop, ready.spec.config.seq_len, ready.spec.horizon, most_origins(ready, tokens))
 
 
 def _errors(ready: Prepared, at: np.ndarray, z_forecast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,10 +77,11 @@ def _errors(ready: Prepared, at: np.ndarray, z_forecast: np.ndarray) -> tuple[np
     return (error**2).mean(axis=0), np.abs(error).mean(axis=0)
 
 
-def baseline_scores(ready: Prepared) -> dict[str, Scores]:
+def baseline_scores(ready: Prepared, tokens: int = Limits.max_tokens_per_batch) -> dict[str, Scores]:
+    """Every baseline on each held-out part; `tokens` bounds the windows (a server's limit)."""
     scores = {}
     for part in HELD_OUT:
-        at = part_origins(ready, part)
+        at = part_origins(ready, part, tokens)
         errors = {name: _errors(ready, at, b.forecast(_context(ready, at))) for name, b in BASELINES.items()}
         scores[part] = Scores(part, at, {k: mse for k, (mse, _) in errors.items()},
                               {k: mae for k, (_, mae) in errors.items()})
@@ -110,6 +119,8 @@ def evaluate(model: nn.Module, ready: Prepared, step: int, baselines: dict[str, 
                                                             model_forecast(model, ready, base.origins)))
     start, stop = ready.split.parts()["test"]
     horizon, window = ready.spec.horizon, ready.spec.config.seq_len
-    drawn = np.arange(max(start, window), stop - horizon + 1, horizon)
+    drawn = np.arange(max(start, window), stop - horizon + 1, horizon)  # back to back
+    most = max(1, min(MAX_DRAWN, len(baselines["test"].origins)))  # within the same bound as the scores
+    drawn = drawn[::max(1, -(-len(drawn) // most))]
     paths = ready.scaler.invert(model_forecast(model, ready, drawn)) if len(drawn) else np.zeros((0, horizon))
     return Forecast(step, scores, drawn, paths)

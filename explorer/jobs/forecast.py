@@ -40,7 +40,7 @@ class ForecastWork(TrainWork):
             raise ConfigError(problems)
         self.ready = self.spec.prepare()
         self.trainer = Trainer(self.config, self.limits, task=self.ready.task)
-        self.baselines = baseline_scores(self.ready)
+        self.baselines = baseline_scores(self.ready, self.limits.max_tokens_per_batch)
         return {"device": str(self.trainer.device), "trace": self.trainer.probe_trace(),
                 "season": (self.ready.season, self.ready.season_found), "baselines": self.baselines,
                 "forecast": evaluate(self.trainer.model, self.ready, 0, self.baselines)}
