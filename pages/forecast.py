@@ -23,7 +23,8 @@ KEPT = f"{P}_kept_file"  # (name, bytes, sha256) of the upload: kept in the sess
 ss = st.session_state
 TITLES = {"model": "the network"} | {name: b.title for name, b in BASELINES.items()}
 DEFAULTS = {"source": "generated", "generated": "seasonal", "missing": "refuse", "cell": "gru", "hidden": 32,
-            "window": 48, "horizon": 12, "shape": "closed", "season": 0, "steps": 200, "lr": 1e-2, "seed": 0}
+            "window": 48, "horizon": 12, "shape": "closed", "season": 0, "steps": 200, "lr": 1e-2, "seed": 0,
+            "error": "MSE"}
 for name, value in DEFAULTS.items():
     ss.setdefault(f"{P}_{name}", value)
 
@@ -86,6 +87,8 @@ def settings() -> tuple[RunConfig, dict]:
                          format_func=lambda s: FORECAST_SHAPES[s].title)
         season = st.number_input("Season for seasonal-naive (0: found)", 0, 5000, key=f"{P}_season",
                                  persist_state="session")
+        st.segmented_control("Error drawn per step ahead", ["MSE", "MAE"], key=f"{P}_error", required=True,
+                             persist_state="session")
         st.subheader("Training")
         steps = st.select_slider("Training steps", [50, 100, 200, 300, 500, 1000, 2000], key=f"{P}_steps",
                                  persist_state="session")
@@ -155,15 +158,17 @@ def live_panel() -> None:
         ui.live_curve(f"{P}_loss_chart", curve, run, history["step"], history["loss"])
     if snap.forecast is not None:
         test = snap.forecast.scores["test"]
+        error = ss[f"{P}_error"]
+        errors = test.mse if error == "MSE" else test.mae
         with right:
-            ui.live_chart(f"{P}_horizon_chart", lambda: horizon_figure(test.mse, TITLES),
-                          version=(snap.spec, snap.forecast.step))
+            ui.live_chart(f"{P}_horizon_chart", lambda: horizon_figure(errors, TITLES, error),
+                          version=(snap.spec, snap.forecast.step, error))
         found = "found on the training part" if not snap.spec.season else "given"
         found = found if snap.season_found else "none found: it repeats the last value"
         st.caption(f"Test part, {len(test.origins)} forecasts of {snap.spec.horizon} steps, in the data's "
                    f"units (at training step {snap.forecast.step}). Seasonal-naive's season: {snap.season} "
-                   f"steps ({found}). Validation "
-                   f"part: the network's MSE {snap.forecast.mse(part='validation'):.4g}.")
+                   f"steps ({found}). Validation part: the network's MSE "
+                   f"{snap.forecast.mse(part='validation'):.4g}.")
         st.dataframe(horizon_table(test.mse, test.mae, TITLES), hide_index=True)
     if live and not snap.live:
         st.rerun()  # the run ended: redraw the page once, with the views inside
