@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 import torch
 
+from explorer.cells import CELLS
 from explorer.config import RunConfig
 from explorer.forecast.baselines import BASELINES, Context, detect_season
 from explorer.forecast.data import SeriesData
 from explorer.forecast.evaluate import baseline_scores, evaluate
 from explorer.forecast.generated import GENERATORS, generate
 from explorer.forecast.spec import ForecastSpec
+from explorer.tasks.series import FORECAST_SHAPES
 from explorer.train import Trainer
 
 SMALL = RunConfig(task="series", cell="gru", seq_len=24, hidden_size=8, batch_size=16, steps=20,
@@ -150,3 +152,16 @@ def test_the_forecasts_scored_fit_the_servers_token_limit():
         start, stop = ready.split.parts()[part]
         assert len(at) == 10 and at[0] == start and at[-1] == stop - 100
     assert len(baseline_scores(ready)["test"].origins) == 200  # the default limit: MAX_ORIGINS
+
+
+@pytest.mark.parametrize("shape", list(FORECAST_SHAPES))
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_every_cell_forecasts_both_ways(cell, shape):
+    """Two training steps, then a forecast of every held-out window: finite, of the horizon's length."""
+    config = replace(SMALL, cell=cell, hidden_size=4, seq_len=8, steps=2)
+    ready = ForecastSpec(config, generate("oscillator", n=200), horizon=5, shape=shape).prepare()
+    trainer = Trainer(config, task=ready.task)
+    list(trainer.fit())
+    result = evaluate(trainer.model, ready, trainer.step_count, baseline_scores(ready))
+    assert result.scores["test"].mse["model"].shape == (5,) and np.isfinite(result.mse())
+    assert result.paths.shape == (len(result.drawn), 5)

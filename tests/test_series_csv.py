@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import fuzz
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from explorer.forecast.data import MIN_POINTS, read_series_table, series_from_table
 from explorer.textfile import UploadError
@@ -131,3 +134,26 @@ def test_gaps_in_time_refused_or_filled_on_the_grid():
 def test_without_a_time_column_the_row_order_is_time():
     loaded = load(csv([f"{k}" for k in range(30)], header="load"), time_column=None)
     assert loaded.series.time_array() is None and len(loaded.series) == 30
+
+
+CELLS = st.sampled_from(["", "NA", "nan", "1.5", "-2", "1e3", "inf", "abc", "3,5", "2024-01-0", "12:00",
+                         "2024-02-30", "1;2", "\t", '"7"', "0x10", "١٢"])
+
+
+@fuzz.PROFILE
+@given(times=st.lists(st.integers(0, 60) | CELLS, min_size=0, max_size=40),
+       values=st.lists(st.floats(allow_nan=False, allow_infinity=False, width=32) | CELLS, max_size=40),
+       missing=st.sampled_from(["refuse", "drop", "interpolate"]), with_time=st.booleans())
+def test_any_series_file_reads_or_says_why(times, values, missing, with_time):
+    """Rows of hostile cells: a series of finite numbers, at least MIN_POINTS of them, or an UploadError
+    that a person can read; never another exception."""
+    rows = [f"{t},{v}" for t, v in zip(times, values, strict=False)]
+    with fuzz.bounded():
+        try:
+            loaded = load(csv(rows, header="t,v"), column="v", time_column="t" if with_time else None,
+                          missing=missing)
+        except UploadError as refused:
+            fuzz.assert_clear(str(refused))
+        else:
+            assert len(loaded.series) >= MIN_POINTS and np.isfinite(loaded.series.array()).all()
+    fuzz.tried("uploads, series CSV")
