@@ -41,15 +41,16 @@ def chosen_series():
         name = st.selectbox("Generated series", list(GENERATORS), key=f"{P}_generated",
                             persist_state="session", format_func=lambda g: GENERATORS[g].title)
         return generate(name), ()
+    most = ui.limits().max_series_points
     st.file_uploader(f"A CSV file (a header row; comma, semicolon or tab separated; at most "
-                     f"{MAX_TEXT_BYTES // 2**20} MB, 10,000 rows)", type=["csv", "tsv", "txt"],
+                     f"{MAX_TEXT_BYTES // 2**20} MB, {most:,} rows)", type=["csv", "tsv", "txt"],
                      key=f"{P}_file", max_upload_size=MAX_TEXT_BYTES // 2**20, on_change=keep_upload)
     if ss.get(KEPT) is None:
         st.info("Upload a CSV with a column of numbers (and, if you like, a column of times).")
         return None, ()
     name, data, digest = ss[KEPT]
     try:
-        table = ui.live_memo(f"{P}_table", digest, lambda: read_series_table(data))
+        table = ui.live_memo(f"{P}_table", (digest, most), lambda: read_series_table(data, most))
     except UploadError as problem:
         st.error(f"**{name}** cannot be read. {problem}")
         return None, ()
@@ -65,7 +66,7 @@ def chosen_series():
     missing = right.radio("Missing values and gaps", list(MISSING), key=f"{P}_missing", horizontal=True,
                           persist_state="session")
     try:
-        loaded = series_from_table(table, column, time or None, missing, name=name)
+        loaded = series_from_table(table, column, time or None, missing, name=name, max_points=most)
     except UploadError as problem:
         st.error(f"**{name}**: {problem}")
         return None, ()

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from explorer.cells import CELLS
-from explorer.config import RunConfig
+from explorer.config import Limits, RunConfig
 from explorer.forecast.baselines import BASELINES, Context, detect_season
 from explorer.forecast.data import SeriesData
 from explorer.forecast.evaluate import baseline_scores, evaluate
@@ -165,3 +165,10 @@ def test_every_cell_forecasts_both_ways(cell, shape):
     result = evaluate(trainer.model, ready, trainer.step_count, baseline_scores(ready))
     assert result.scores["test"].mse["model"].shape == (5,) and np.isfinite(result.mse())
     assert result.paths.shape == (len(result.drawn), 5)
+
+
+def test_a_series_longer_than_the_servers_limit_is_refused_by_the_spec():
+    spec = ForecastSpec(SMALL, generate("seasonal", n=300), horizon=5)
+    assert spec.problems(Limits(max_series_points=300)) == []
+    assert spec.problems(Limits(max_series_points=299)) == [
+        "The series has 300 points; this server forecasts at most 299 (EXPLORER_MAX_SERIES_POINTS)."]

@@ -157,3 +157,11 @@ def test_any_series_file_reads_or_says_why(times, values, missing, with_time):
         else:
             assert len(loaded.series) >= MIN_POINTS and np.isfinite(loaded.series.array()).all()
     fuzz.tried("uploads, series CSV")
+
+
+def test_a_servers_series_limit_bounds_the_rows_and_the_filled_grid():
+    assert "more than 25 rows; at most 25 are read" in str(pytest.raises(
+        UploadError, read_series_table, csv(days(30)), max_points=25).value)
+    gappy = read_series_table(csv(days(30, skip=(10, 11, 12))), max_points=30)
+    with pytest.raises(UploadError, match="Filling the gaps would make 30 points; at most 28 are used"):
+        series_from_table(gappy, "load", "date", "interpolate", max_points=28)

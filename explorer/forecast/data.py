@@ -27,7 +27,7 @@ import numpy as np
 from explorer.textfile import Table, UploadError, read_csv
 
 MIN_POINTS = 20  # fewer cannot be split into training, validation and test parts
-MAX_POINTS = 10_000  # the rows read (explorer.textfile's bound); interpolation may not grow past it
+MAX_POINTS = 10_000  # the rows read by default (a server's Limits.max_series_points); gaps filled too
 MISSING_CELLS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "?"})
 GAP = 1.5  # a step this many times the usual one (the median) is a gap
 
@@ -67,13 +67,14 @@ class Loaded:
     notes: tuple[str, ...]  # gaps and missing values found, and what was done about them
 
 
-def read_series_table(data: bytes) -> Table:
-    """The CSV (comma, semicolon or tab separated, by its header) within explorer.textfile's bounds."""
-    return read_csv(data, delimiter="auto", max_rows=MAX_POINTS)
+def read_series_table(data: bytes, max_points: int = MAX_POINTS) -> Table:
+    """The CSV (comma, semicolon or tab separated, by its header) within explorer.textfile's bounds,
+    at most `max_points` rows."""
+    return read_csv(data, delimiter="auto", max_rows=max_points)
 
 
 def series_from_table(table: Table, column: str, time_column: str | None = None, missing: str = "refuse",
-                      name: str = "upload") -> Loaded:
+                      name: str = "upload", max_points: int = MAX_POINTS) -> Loaded:
     """The value column (and time column) as a series; `missing` a key of `MISSING`."""
     if missing not in MISSING:
         raise UploadError(f"Unknown choice for missing values {missing!r}; choose one of "
@@ -87,8 +88,8 @@ def series_from_table(table: Table, column: str, time_column: str | None = None,
     if len(values) < MIN_POINTS:
         raise UploadError(f"The series has {len(values)} value{'s' * (len(values) != 1)}; at least "
                           f"{MIN_POINTS} are needed to split it into training, validation and test parts.")
-    if len(values) > MAX_POINTS:
-        raise UploadError(f"Filling the gaps would make {len(values):,} points; at most {MAX_POINTS:,} are "
+    if len(values) > max_points:
+        raise UploadError(f"Filling the gaps would make {len(values):,} points; at most {max_points:,} are "
                           "used. Drop the gaps instead, or upload a coarser series.")
     label = f"{name}: {column}"
     return Loaded(SeriesData.of(label, values, times, kind), tuple(notes))

@@ -48,14 +48,15 @@ def spec_from_args(args: argparse.Namespace, config: RunConfig,
         series = generate(args.generated, config.seed)
     else:
         try:
-            series = _read(Path(args.data), args.column, args.time_column, args.missing)
+            series = _read(Path(args.data), args.column, args.time_column, args.missing,
+                           limits.max_series_points)
         except UploadError as problem:
             return None, [f"--data {args.data!r}: {problem}"]
     spec = ForecastSpec(config, series, args.horizon, args.forecast, args.season)
     return spec, spec.problems(limits)
 
 
-def _read(path: Path, column: str | None, time_column: str | None, missing: str):
+def _read(path: Path, column: str | None, time_column: str | None, missing: str, most: int):
     if column is None:
         raise UploadError("say which column holds the values with --column NAME.")
     try:
@@ -66,7 +67,8 @@ def _read(path: Path, column: str | None, time_column: str | None, missing: str)
         data = path.read_bytes()
     except OSError as exc:
         raise UploadError(f"cannot read it ({exc.strerror or exc}).") from None
-    return series_from_table(read_series_table(data), column, time_column, missing, name=path.name).series
+    table = read_series_table(data, most)
+    return series_from_table(table, column, time_column, missing, name=path.name, max_points=most).series
 
 
 def results(forecast: Forecast, ready: Prepared) -> dict:

@@ -38,7 +38,10 @@ class ForecastSpec:
             problems.append(f"A forecast trains the task 'series' (got {self.config.task!r}).")
         if self.shape not in FORECAST_SHAPES:
             problems.append(f"Unknown forecast {self.shape!r}; choose one of {', '.join(FORECAST_SHAPES)}.")
-        split = Split.of(len(self.series))
+        split, most = Split.of(len(self.series)), (limits or Limits()).max_series_points
+        if len(self.series) > most:
+            problems.append(f"The series has {len(self.series):,} points; this server forecasts at most "
+                            f"{most:,} (EXPLORER_MAX_SERIES_POINTS).")
         if not (isinstance(self.horizon, int) and 1 <= self.horizon <= MAX_HORIZON):
             problems.append(f"The horizon must be a whole number of steps from 1 to {MAX_HORIZON} "
                             f"(got {self.horizon!r}).")
