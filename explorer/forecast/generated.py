@@ -49,13 +49,12 @@ class Generator:
     name: str
     title: str
     make: Callable[[np.random.Generator, int], np.ndarray]  # (rng, n) -> (n,)
-    season: int  # its main season in steps; 0: none
 
 
 GENERATORS: dict[str, Generator] = {g.name: g for g in (
-    Generator("seasonal", "Two seasons and a trend, with noise", _seasonal, 24),
-    Generator("stock", "A random-walk 'stock' price", _stock, 0),
-    Generator("oscillator", "A damped oscillator, kicked at random", _oscillator, 30),
+    Generator("seasonal", "Two seasons and a trend, with noise", _seasonal),
+    Generator("stock", "A random-walk 'stock' price", _stock),
+    Generator("oscillator", "A damped oscillator, kicked at random", _oscillator),
 )}
 
 
