@@ -49,6 +49,9 @@ def chosen_series():
         st.info("Upload a CSV with a column of numbers (and, if you like, a column of times).")
         return None, ()
     name, data, digest = ss[KEPT]
+    if ss.get(f"{P}_file") is None:  # back from another page: the uploader is empty, the file is kept
+        st.caption(f"Showing **{name}** (sha256 {digest[:12]}…), uploaded earlier. Upload another to "
+                   "replace it.")
     try:
         table = ui.live_memo(f"{P}_table", (digest, most), lambda: read_series_table(data, most))
     except UploadError as problem:

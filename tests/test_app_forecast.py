@@ -108,3 +108,15 @@ def test_a_window_too_long_for_the_series_is_explained_and_train_disabled(at):
     assert any("A window of 400 plus a horizon of 12 steps is more than half the training part" in w.value
                for w in at.warning)
     assert at.button(key="forecast_start").disabled
+
+
+def test_an_uploaded_file_outlives_a_visit_to_another_page(at):
+    upload(at, "t,load\n" + "".join(f"{t},{np.cos(t / 3):.4f}\n" for t in range(100)))
+    set_widgets(at, horizon=5)
+    at.switch_page("pages/shapes.py").run()
+    at.switch_page("pages/forecast.py").run()
+    assert not at.exception and not at.error
+    assert any("Showing **load.csv**" in caption.value for caption in at.caption)
+    assert widget(at, "forecast_horizon").value == 5 and widget(at, "forecast_column").value == "load"
+    np.testing.assert_allclose(trace_values(charts(at)["forecast_series_chart"]), np.cos(np.arange(100) / 3),
+                               atol=1e-4)
