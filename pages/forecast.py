@@ -193,9 +193,10 @@ if snap is not None and not snap.live and snap.trace is not None:
                           dims=3 if ss[f"{P}_dims"] == "3D" else 2).fit(trace)
     tabs = ui.remembered_tabs(f"{P}_tab", ["Gradient through time", *tabs_for(trace)])
     if tabs["Gradient through time"].open:
-        tabs["Gradient through time"].plotly_chart(gradient_flow_line(
-            trace.grad_norm[-1, 0], None if trace.cell_grad_norm is None else trace.cell_grad_norm[-1, 0],
-            step=trace.step), key=f"{P}_flow")
+        flow = gradient_flow_line(trace.grad_norm[-1, 0], None if trace.cell_grad_norm is None else
+                                  trace.cell_grad_norm[-1, 0], step=trace.step)
+        flow.update_xaxes(title_text="time step t of the window")  # the loss is the task's, over every step
+        tabs["Gradient through time"].plotly_chart(flow, key=f"{P}_flow")
         tabs["Gradient through time"].caption(
             "Closed loop: the loss is read at every step, so each h_t gets gradient of its own. Direct: the "
             "loss is read at the end only, and the line shows how far back the forecast reaches.")
