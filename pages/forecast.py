@@ -195,7 +195,7 @@ if snap is not None and not snap.live and snap.trace is not None:
     if tabs["Gradient through time"].open:
         flow = gradient_flow_line(trace.grad_norm[-1, 0], None if trace.cell_grad_norm is None else
                                   trace.cell_grad_norm[-1, 0], step=trace.step)
-        flow.update_xaxes(title_text="time step t of the window")  # the loss is the task's, over every step
+        flow.update_xaxes(title_text="time step t of the window")  # closed loop reads the loss at every step
         tabs["Gradient through time"].plotly_chart(flow, key=f"{P}_flow")
         tabs["Gradient through time"].caption(
             "Closed loop: the loss is read at every step, so each h_t gets gradient of its own. Direct: the "
