@@ -33,6 +33,7 @@ PAGES = [
     ("gradients", "Gradients", "trending_down"),
     ("race", "Race", "sports_score"),
     ("attention", "Attention", "center_focus_strong"),
+    ("forecast", "Forecast", "timeline"),
     ("words", "Words & names", "translate"),
     ("anatomy", "Cell anatomy", "functions"),
     ("your_cell", "Your cell", "edit_note"),
