@@ -33,6 +33,8 @@ PAGES = [
     ("gradients", "Gradients", "trending_down"),
     ("race", "Race", "sports_score"),
     ("attention", "Attention", "center_focus_strong"),
+    ("forecast", "Forecast", "timeline"),
+    ("words", "Words & names", "translate"),
     ("text", "Text", "text_fields"),
     ("anatomy", "Cell anatomy", "functions"),
     ("your_cell", "Your cell", "edit_note"),

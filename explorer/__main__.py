@@ -23,7 +23,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from explorer.config import RunConfig
+from explorer.forecast import headless as series
 from explorer.history import History
+from explorer.jobs.forecast import ForecastWork
 from explorer.limits import Limits, LimitsError, env_variable
 from explorer.train import ConfigError, Trainer
 
@@ -44,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="print the results as JSON")
     train.add_argument("--out", help="save metrics.csv and trace.npz in this folder (made if missing)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    series.add_flags(train)
     commands.add_parser("limits", help="check the EXPLORER_* limits of this environment and print them")
     sample = commands.add_parser("sample", help="print text drawn from a text model saved with train --out")
     sample.add_argument("folder", help="the --out folder of a text run")
@@ -100,15 +103,19 @@ def train(args: argparse.Namespace) -> int:
         if problem:
             return _refuse("Nothing was trained", [problem])
     problems = config.validate(bounds)
-    if problems:
-        return _refuse("Invalid settings", problems)
+    spec, spec_problems = series.spec_from_args(args, config, bounds)
+    if problems or spec_problems:
+        return _refuse("Invalid settings", list(dict.fromkeys(problems + spec_problems)))
     out = None
     if args.out is not None:
         out, problem = _ready_folder(args.out)
         if problem:
             return _refuse("Nothing was trained", [problem])
     try:
-        trainer = Trainer(config, bounds)
+        work = None if spec is None else ForecastWork(spec, bounds)
+        if work is not None:
+            work.begin()
+        trainer = Trainer(config, bounds) if work is None else work.trainer
     except ConfigError as exc:
         return _refuse("Invalid settings", exc.problems)
     history, trace = History(), None
@@ -132,6 +139,10 @@ def train(args: argparse.Namespace) -> int:
     }
     if trainer.divergence is not None:
         result["divergence"] = trainer.divergence.explain()
+    elif work is not None:  # a series: forecasts of its held-out parts against the baselines
+        result |= series.results(work.forecast(), work.ready)
+        if note := trainer.end_note():
+            result["note"] = note
     else:
         result["loss"], result["metric"] = trainer.evaluate()
         forecast = trainer.forecast_mse()
@@ -164,6 +175,12 @@ def _print_summary(result: dict) -> None:
     print(f"status   {result['status']} after {result['steps']} steps ({result['seconds']:.1f} s)")
     if "divergence" in result:
         print(result["divergence"])
+        return
+    if "per_step" in result:
+        print(f"series   {result['series']}: {result['points']} points, forecast {result['horizon']} steps "
+              f"ahead ({result['forecast']}), MSE on the test part")
+        for name in ("forecast", "persistence", "seasonal_naive", "linear_ar"):
+            print(f"  {name.replace('_', ' '):<16} {result[name + '_mse']:.4g}")
         return
     name = result["metric_name"]
     print(f"loss     {result['loss']:.4g}   (baseline {result['baseline_loss']:.4g})")

@@ -31,7 +31,7 @@ from explorer.jobs.status import Status
 from explorer.models import SequenceModel
 from explorer.objectives import OBJECTIVES
 from explorer.record import trace_rnn
-from explorer.tasks import Batch, task_for
+from explorer.tasks import Batch, Task, task_for
 from explorer.trace import Trace
 
 CONNECTIVITY_EVERY = 10  # probes between two connectivity maps (each costs T·O backward passes)
@@ -89,7 +89,8 @@ def resolve_device(name: str) -> torch.device:
 
 
 class Trainer:
-    def __init__(self, cfg: RunConfig, limits: Limits | None = None):
+    def __init__(self, cfg: RunConfig, limits: Limits | None = None, task: Task | None = None):
+        """`task`: the task to learn instead of the registry's `cfg.task` (say, a series of one's own)."""
         if not isinstance(cfg, RunConfig):
             raise TypeError(f"Trainer needs a RunConfig (got a {type(cfg).__name__}): "
                             "Trainer(RunConfig(cell='gru', ...)).")
@@ -99,7 +100,7 @@ class Trainer:
             raise ConfigError(problems)
         self.cfg = cfg
         try:
-            self.task = task_for(cfg.task, cfg.corpus)
+            self.task = task or task_for(cfg.task, cfg.corpus)
         except LookupError as missing:
             raise ConfigError([str(missing)]) from None
         self.objective = OBJECTIVES[self.task.target_kind]
@@ -192,6 +193,8 @@ class Trainer:
         self.model.zero_grad(set_to_none=True)
         trace.inputs, trace.targets, trace.lengths = self.probe.x, self.probe.y, self.probe.lengths
         trace.predictions = predictions[0].float().cpu().numpy()
+        trace.head = {k: v.detach().float().cpu().numpy() for k, v in self.model.head.named_parameters()}
+        trace.loss_mask = None if mask is None else mask.cpu().numpy()
         trace.vocab, trace.step, trace.task = self.task.vocab, self.step_count, self.task.name
         if self.model.can_free_run():
             trace.forecast = self.forecast(x).float().cpu().numpy()

@@ -13,8 +13,8 @@ from explorer.figures.text import CharLossCurve, next_char_figure, units_over_te
 from explorer.jobs.text import ReadSpec, SampleSpec, TextRun
 from explorer.text.corpora import CORPORA
 from explorer.text.corpus import load_corpus, remember, text_from_upload
-from explorer.text.generate import TEMPERATURES
-from explorer.text.model import MAX_READ, series_of
+from explorer.text.generate import TEMPERATURES, sample_problems
+from explorer.text.model import MAX_READ, read_problems, series_of
 from explorer.textfile import UploadError
 from explorer.views import ViewOptions, tabs_for
 
@@ -147,7 +147,10 @@ with sample_tab:
     top_k = c[4].number_input("Top-k (0: all)", 0, len(snap.alphabet), 0, key=f"{P}_top_k", **KEEP)
     seed = c[5].number_input("Seed", 0, 2**31 - 1, 0, key=f"{P}_seed", **KEEP)
     greedy = st.toggle("Also greedy (the likeliest character every time)", key=f"{P}_greedy", **KEEP)
-    if st.button("Sample", key=f"{P}_sample", type="primary"):
+    wrong = sample_problems(snap.alphabet, prime, int(length), float(t1), int(top_k))
+    for problem in wrong:
+        st.warning(problem)
+    if st.button("Sample", key=f"{P}_sample", type="primary", disabled=bool(wrong)):
         temperatures = (float(t1), float(t2)) + ((0.0,) if greedy else ())
         ss[f"{P}_samples"] = ask("text_sample", SampleSpec(snap.config, snap.alphabet, snap.weights, prime,
                                                           int(length), temperatures, int(top_k), int(seed)))
@@ -167,7 +170,10 @@ with units_tab:
     default = corpus.text[:80]
     text = st.text_area(f"Text to read (2–{MAX_READ} characters of the alphabet)", default,
                         key=f"{P}_read_text", max_chars=MAX_READ)
-    if st.button("Read it", key=f"{P}_read", type="primary"):
+    wrong = read_problems(snap.alphabet, text)
+    for problem in wrong:
+        st.warning(problem)
+    if st.button("Read it", key=f"{P}_read", type="primary", disabled=bool(wrong)):
         ss[f"{P}_reading"] = ask("text_read", ReadSpec(snap.config, snap.alphabet, snap.weights, text,
                                                          snap.weights_step))
         ss[f"{P}_read_step"] = snap.weights_step

@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest
 from explorer.examples import EXAMPLES
 
 KINDS = ("multiselect", "segmented_control")  # besides apptest.WIDGET_KINDS
-HANDLES = (RUN_KEY, "gradients_run", "race_handle", "race_sweep_handle", "attention_run", "attention_curve")
+HANDLES = (RUN_KEY, "gradients_run", "race_handle", "race_sweep_handle", "attention_run", "attention_curve",
+           "forecast_run")
 
 
 @pytest.fixture
@@ -75,10 +76,13 @@ SETTINGS = {
                   "shapes"),
     "attention": ({"attention_cell": "lstm", "attention_hidden": 32, "attention_beam": 5,
                    "attention_curve_len": 7}, "shapes"),
+    "words": ({"words_task": "tagging", "words_hidden": 16, "words_lengths": "3, 2"}, "shapes"),
     "anatomy": ({"anatomy_cell": "gru", "anatomy_seed": 3, "anatomy_x0": 0.25}, "shapes"),
     "shapes": ({"shapes_cell": "gru", "shapes_hidden_size": 7, "shapes_batch_first": False}, "anatomy"),
     "inside": ({"inside_preset": list(EXAMPLES)[1]}, "shapes"),
     "your_cell": ({"your_cell_task": "adding", "your_cell_hidden": 8}, "shapes"),
+    "forecast": ({"forecast_generated": "stock", "forecast_cell": "lstm", "forecast_horizon": 6,
+                  "forecast_shape": "direct"}, "shapes"),
     "text": ({"text_corpus": "brackets", "text_cell": "gru", "text_hidden": 64}, "shapes"),
 }
 

@@ -61,6 +61,12 @@ def test_a_run_trains_samples_seeded_and_reads_units_and_connectivity():
     at.button(key="text_sample").click().run()
     assert [c.value for c in at.code] == texts  # same seed, same text
 
+    at.text_input(key="text_prime").set_value("Zebra").run()
+    assert any("'Z', not in the model's alphabet" in w.value for w in at.warning)
+    assert at.button(key="text_sample").disabled
+    at.text_area(key="text_read_text").set_value("x").run()
+    assert any("must have 2 to 100 characters" in w.value for w in at.warning)
+    assert at.button(key="text_read").disabled
     at.text_area(key="text_read_text").set_value("My old dog sees the cat.\nA fox").run()
     at.button(key="text_read").click().run()
     assert not at.exception, at.exception

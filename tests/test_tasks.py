@@ -38,7 +38,8 @@ def draw(task: Task, seq_len: int, seed: int = 0, batch_size: int = B) -> Batch:
 
 
 def test_registry_order_and_names():
-    assert list(TASKS) == ["sine", "adding", "copy", "mod3", "parity", "sentiment", "text"]
+    assert list(TASKS) == ["sine", "adding", "copy", "mod3", "parity", "sentiment", "series", "names",
+                           "tagging", "text"]
     for name, task in TASKS.items():
         assert task.name == name
         assert get_task(name) is task

@@ -56,7 +56,7 @@ def test_samples_from_a_worker_equal_samples_drawn_here(layer, trained):
                                                                    greedy=True).text
 
 
-def test_a_bad_sample_request_ends_with_its_message(layer, trained):
+def test_a_bad_sample_request_ends_with_its_message(layer, trained):  # the page checks before it asks
     with pytest.raises(ValueError, match="not in the model's alphabet"):
         layer.call("text_sample", SampleSpec(trained.config, trained.alphabet, trained.weights, "XYZ", 10,
                                              (1.0,), 0, 0))

@@ -64,22 +64,3 @@ class JobKind:
     total: Callable[[Hashable], int]  # progress reports in a whole run (a session's step cursor stops there)
     lane: str = TRAIN_LANE  # QUICK_LANE: a few seconds at most, on a worker of its own, never behind training
 
-
-class AnswerState:
-    """The state of a quick job whose one progress report is its answer (a decode, a sample):
-    the snapshot is that answer, None until it is there."""
-
-    def __init__(self, spec: Hashable):
-        self.answer = None
-
-    def started(self, payload: Any) -> None:
-        pass
-
-    def progressed(self, answer: Any) -> None:
-        self.answer = answer
-
-    def ended(self, payload: dict) -> None:
-        pass
-
-    def snapshot(self, view: View) -> Any:
-        return self.answer

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from explorer.config import Limits
-from explorer.jobs.kind import QUICK_LANE, AnswerState, JobKind, View
+from explorer.jobs.kind import JobKind, View
+from explorer.jobs.oneshot import one_shot
 from explorer.jobs.status import Status, WithStatus
 from explorer.seq2seq.train import Seq2SeqConfig
 from explorer.trace import Trace
@@ -226,31 +227,16 @@ class DecodeSpec:
     max_steps: int
 
 
-class DecodeWork:
-    def __init__(self, spec: DecodeSpec, limits: Limits):
-        self.spec, self.reading = spec, None
+def _decode(spec: DecodeSpec):
+    """The `explorer.seq2seq.decode.Reading` of the typed source."""
+    import torch
 
-    def begin(self) -> dict:
-        self.model = load_model(self.spec.config, self.spec.model)
-        return {}
+    from explorer.seq2seq.decode import read
+    from explorer.seq2seq.tasks import TASKS
 
-    def advance(self):
-        import torch
-
-        from explorer.seq2seq.decode import read
-        from explorer.seq2seq.tasks import TASKS
-
-        s = self.spec
-        with torch.inference_mode():
-            self.reading = read(self.model, TASKS[s.config.task], s.source, s.beam_width, s.max_steps)
-        return self.reading
-
-    @property
-    def done(self) -> bool:
-        return self.reading is not None
-
-    def end(self) -> dict:
-        return {"status": Status.FINISHED if self.done else Status.STOPPED}
+    with torch.inference_mode():
+        return read(load_model(spec.config, spec.model), TASKS[spec.config.task], spec.source,
+                    spec.beam_width, spec.max_steps)
 
 
-DECODE = JobKind("decode", DecodeWork, AnswerState, lambda spec: 1, lane=QUICK_LANE)  # a Reading
+DECODE = one_shot("decode", _decode)

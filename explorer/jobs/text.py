@@ -1,6 +1,8 @@
 """Kinds for the Text page: "text" (a character-level language model trained live, its weights
-sent at every probe so it can be sampled mid-run), and on the quick lane "text_sample" (seeded
-samples at one or two temperatures) and "text_read" (units over a text, and its connectivity).
+sent at every probe so it can be sampled mid-run), and on the quick lane, each one computation
+(`explorer.jobs.oneshot`), "text_sample" (seeded samples at one or more temperatures) and
+"text_read" (units over a text, and its connectivity). The page checks a request before it asks
+(`generate.sample_problems`, `model.read_problems`).
 
 A person's own text travels inside the "text" spec to the worker, which keeps it under its
 hash (`explorer.text.corpus.remember`); the RunConfig names only the hash.
@@ -11,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from explorer.config import Limits, RunConfig
-from explorer.jobs.kind import QUICK_LANE, AnswerState, JobKind, View
-from explorer.jobs.status import Status
+from explorer.jobs.kind import JobKind, View
+from explorer.jobs.oneshot import one_shot
 from explorer.jobs.train import Snapshot, TrainState, TrainWork
 
 
@@ -101,52 +103,22 @@ class ReadSpec:
     step: int = 0  # the training step of the weights, for the views' titles
 
 
-class _QuickWork:
-    """One answer, computed in `begin` (so a bad request ends with its message, as a bad config
-    does) from the model rebuilt out of the spec's weights, and reported by `advance`."""
+def _sample(spec: SampleSpec):
+    """One `explorer.text.generate.Sample` per temperature, from the same seed."""
+    from explorer.text.generate import sample_text
+    from explorer.text.model import load_lm
 
-    def __init__(self, spec, limits: Limits):
-        self.spec, self.answer, self.sent = spec, None, False
-
-    def begin(self) -> dict:
-        from explorer.text.model import load_lm
-        from explorer.train import ConfigError
-
-        self.model = load_lm(self.spec.config, self.spec.alphabet, self.spec.weights)
-        try:
-            self.answer = self.compute()
-        except ValueError as bad:
-            raise ConfigError([str(bad)]) from None
-        return {}
-
-    def advance(self):
-        self.sent = True
-        return self.answer
-
-    @property
-    def done(self) -> bool:
-        return self.sent
-
-    def end(self) -> dict:
-        return {"status": Status.FINISHED if self.done else Status.STOPPED}
+    model = load_lm(spec.config, spec.alphabet, spec.weights)
+    return [sample_text(model, spec.alphabet, spec.prime, spec.length, t or 1.0, spec.top_k, spec.seed,
+                        greedy=t == 0) for t in spec.temperatures]
 
 
-class SampleWork(_QuickWork):
-    def compute(self):
-        from explorer.text.generate import sample_text
+def _read(spec: ReadSpec):
+    """The `explorer.text.model.Reading` of the text."""
+    from explorer.text.model import load_lm, read_text
 
-        s = self.spec
-        return [sample_text(self.model, s.alphabet, s.prime, s.length, t or 1.0, s.top_k, s.seed,
-                            greedy=t == 0) for t in s.temperatures]
-
-
-class ReadWork(_QuickWork):
-    def compute(self):
-        from explorer.text.model import read_text
-
-        return read_text(self.model, self.spec.alphabet, self.spec.text, self.spec.step)
+    return read_text(load_lm(spec.config, spec.alphabet, spec.weights), spec.alphabet, spec.text, spec.step)
 
 
 TEXT = JobKind("text", TextWork, TextState, lambda spec: spec.config.steps)
-TEXT_SAMPLE = JobKind("text_sample", SampleWork, AnswerState, lambda spec: 1, lane=QUICK_LANE)
-TEXT_READ = JobKind("text_read", ReadWork, AnswerState, lambda spec: 1, lane=QUICK_LANE)
+TEXT_SAMPLE, TEXT_READ = one_shot("text_sample", _sample), one_shot("text_read", _read)

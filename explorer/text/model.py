@@ -53,11 +53,23 @@ def series_of(trace: Trace, layer: int = 0, direction: int = 0) -> dict[str, np.
     return series | {name: g[layer, direction, 0] for name, g in trace.gates.items()}
 
 
-def read_text(model: SequenceModel, alphabet: str, text: str, step: int = 0) -> Reading:
-    """Run the model over `text` (≥ 2 characters of its alphabet, at most MAX_READ): every state
-    and gate, the connectivity, the units ranked by the features they follow."""
+def read_problems(alphabet: str, text: str) -> list[str]:
+    """Why `text` cannot be read by a model over `alphabet` (empty when it can)."""
+    problems = []
     if not 2 <= len(text) <= MAX_READ:
-        raise ValueError(f"The text to read must have 2 to {MAX_READ} characters (it has {len(text)}).")
+        problems.append(f"The text to read must have 2 to {MAX_READ} characters (it has {len(text)}).")
+    unknown = sorted(set(text) - set(alphabet))
+    if unknown:
+        problems.append(f"The text uses {''.join(unknown)!r}, not in the model's alphabet {alphabet!r}.")
+    return problems
+
+
+def read_text(model: SequenceModel, alphabet: str, text: str, step: int = 0) -> Reading:
+    """Run the model over `text` (`read_problems` says what it must be): every state and gate,
+    the connectivity, the units ranked by the features they follow."""
+    problems = read_problems(alphabet, text)
+    if problems:
+        raise ValueError(" ".join(problems))
     x = torch.as_tensor(CharCorpus.of(alphabet).encode(text))  # (T,)
     inputs = model.encode(x[None]).detach()  # (1, T, E)
     trace = trace_rnn(model.rnn, inputs)
