@@ -1,0 +1,46 @@
+"""What a new user tripped on (issue 14), in a real browser: one-click fixes, console, requests."""
+
+from __future__ import annotations
+
+import re
+
+import browser
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `chromium` fixture then skips these tests (fails them in CI)
+    expect = None
+
+pytestmark = pytest.mark.browser
+
+PAGE_TIMEOUT = 60_000  # ms: the first page view imports torch on the server
+RUN_TIMEOUT = 90_000  # ms: a 60-step run at T=100 on a busy 2-core machine
+EXPLODING = ("cell=rnn_tanh&hidden_size=64&spectral_radius=1.5&seq_len=100&optimizer=sgd&lr=0.1"
+             "&clip=0&steps=60&seed=1&run=1")
+
+
+@pytest.mark.parametrize(("button", "url_has", "url_lacks"), [
+    ("Turn clipping on and train again", "lr=0.1", "clip=0"),
+    ("Lower the learning rate ×10 and train again", "clip=0", "lr="),  # 0.01, the default
+])
+def test_a_fix_on_the_divergence_card_trains_the_fixed_settings_and_shows_them(page, app_url, button,
+                                                                               url_has, url_lacks):
+    """The run diverges; one click starts the fixed run, which moves on by itself (not stuck at
+    'Starting… step 0'), and the sidebar and the address bar hold the fixed settings."""
+    page.goto(f"{app_url}/?{EXPLODING}")
+    expect(page.get_by_text(re.compile(r"Diverged at step \d+"))).to_be_visible(timeout=RUN_TIMEOUT)
+    status = page.get_by_test_id("stProgress")
+    diverged = status.inner_text()
+    browser.main_area(page).get_by_role("button", name=button).click()
+    expect(status).not_to_have_text(diverged)
+    expect(status).to_contain_text(re.compile(r"(Finished|Diverged|Training).* step [1-9]\d* of 60"),
+                                   timeout=RUN_TIMEOUT)
+    expect(page).to_have_url(re.compile(re.escape(url_has)))
+    assert url_lacks not in page.url + "&"
+    clip = page.locator(".st-key-train_clip input")
+    if "clipping" in button:
+        expect(clip).to_be_checked()
+    else:
+        expect(clip).not_to_be_checked()
+        expect(page.locator(".st-key-train_lr")).to_contain_text("0.01")
