@@ -40,6 +40,7 @@ from explorer.views import MAX_UNITS, views_for
 
 REFRESH_SECONDS = 0.2
 TRAIN_RUN_KEY = "train_run"
+FAVICON = str(Path(__file__).parent / "assets" / "favicon.png")  # served by the app, no outside host
 
 
 @dataclass(frozen=True)

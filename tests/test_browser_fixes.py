@@ -44,3 +44,20 @@ def test_a_fix_on_the_divergence_card_trains_the_fixed_settings_and_shows_them(p
     else:
         expect(clip).not_to_be_checked()
         expect(page.locator(".st-key-train_lr")).to_contain_text("0.01")
+
+
+def test_no_request_leaves_the_server_and_the_favicon_is_the_apps_own(page, app_url):
+    """Every request a page makes goes to the app's own server: the favicon is a file it serves
+    (a Material icon name made the browser ask fonts.gstatic.com for it)."""
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{app_url}/anatomy")
+    heading = page.get_by_role("heading", name="Cell anatomy: one step by hand")
+    expect(heading).to_be_visible(timeout=PAGE_TIMEOUT)
+    icon = page.locator("link[rel~='icon']").first
+    expect(icon).to_have_attribute("href", re.compile(r"/media/\w+\.png$"))  # not ./favicon.png
+    href = icon.evaluate("link => link.href")
+    assert href.startswith(app_url), href
+    assert page.request.get(href).ok  # it is there
+    outside = [url for url in requests if not url.startswith((app_url, "data:", "blob:"))]
+    assert outside == []
