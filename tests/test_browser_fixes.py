@@ -61,3 +61,27 @@ def test_no_request_leaves_the_server_and_the_favicon_is_the_apps_own(page, app_
     assert page.request.get(href).ok  # it is there
     outside = [url for url in requests if not url.startswith((app_url, "data:", "blob:"))]
     assert outside == []
+
+
+def test_the_context_vector_bars_draw_without_console_warnings(chromium, tmp_path):
+    """The Attention page's context-vector bars, drawn by plotly.js: no 'Invalid color specifier'
+    warning (one per bar per redraw, thousands while additive attention trained)."""
+    import numpy as np
+
+    from explorer.export import figure_html
+    from explorer.figures.attention import context_vector
+
+    page = chromium.new_page()
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+    try:
+        html = tmp_path / "context.html"
+        html.write_bytes(figure_html(context_vector(np.linspace(-0.8, 0.5, 16))))
+        page.goto(html.as_uri())
+        expect(page.locator(".js-plotly-plot .bars path")).to_have_count(16)
+        box = page.locator(".js-plotly-plot .bars path").nth(3).bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # hover reads colours too
+        expect(page.locator(".hoverlayer .hovertext")).to_have_count(1)
+    finally:
+        page.close()
+    assert messages == []
