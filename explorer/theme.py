@@ -43,6 +43,14 @@ def apply_layout(fig: go.Figure, title: str | None = None, height: int = 320) ->
     return fig
 
 
+def legend_below(fig: go.Figure, entries: int) -> go.Figure:
+    """Legends of more than two entries go under the plot, where they cover no title."""
+    if entries > 2:
+        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+                          margin=dict(b=40 + 22 * ((entries + 1) // 2)), height=fig.layout.height + 60)
+    return fig
+
+
 def reference_line(fig: go.Figure, y: float, text: str = "", *, log_y: bool = False, dash: str = "dash",
                    left: bool = False, above: bool = True) -> go.Figure:
     """A labelled dashed horizontal line across the plot (a baseline, a clip threshold).
