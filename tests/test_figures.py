@@ -113,3 +113,15 @@ def test_the_sine_predictions_legend_sits_under_the_plot_not_over_its_title():
     fig = predictions_figure(trace, "many_to_many", "regression")
     assert fig.layout.title.text.startswith("Next-value prediction")
     assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0
+
+
+def test_a_blow_up_labels_a_few_decades_not_every_one():
+    """Norms from 0.3 to 1e19 (the exploding preset): about six labels, not twenty; a calm run keeps
+    one label per decade."""
+    steps = np.arange(1, 61)
+    norms = 10.0 ** np.linspace(-0.5, 19, 60)
+    fig = gradient_norm_curve(steps, norms, np.minimum(norms, 1.0), threshold=1.0)
+    dtick = fig.layout.yaxis.dtick
+    assert dtick == 4 and (19 + 0.5) / dtick <= 6  # 10^0, 10^4, … 10^16, 10^20
+    calm = gradient_norm_curve(steps, np.full(60, 2.0), np.ones(60), threshold=1.0)
+    assert calm.layout.yaxis.dtick == 1
