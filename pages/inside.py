@@ -127,8 +127,8 @@ if snap is None or snap.trace is None:
         st.info(about)
     pick, go_col = st.columns([3, 1], vertical_alignment="bottom")
     example = pick.selectbox("Example", list(EXAMPLES), key=f"{P}_preset", persist_state="session")
-    if go_col.button("Train a small example", key=f"{P}_train_example", type="primary"):
-        ss[f"{P}_example_on"] = True
+    go_col.button("Train a small example", key=f"{P}_train_example", type="primary",  # a callback: the
+                  on_click=ss.__setitem__, args=(f"{P}_example_on", True))  # notice above goes at once
     if not ss.get(f"{P}_example_on"):
         st.stop()
     snap = example_run(EXAMPLES[example])
@@ -161,7 +161,7 @@ keep(f"{P}_direction", list(range(trace.num_directions)), 0)
 cols[2].selectbox("Direction", range(trace.num_directions), format_func=("forward", "backward").__getitem__,
                   key=f"{P}_direction", disabled=trace.num_directions == 1, persist_state="session")
 
-cursor = ui.time_cursor(f"{P}_t", trace.seq_len)
+cursor = ui.time_cursor(f"{P}_t", trace.length(ss[f"{P}_example"]))  # its real steps, not the padding
 ss[f"{P}_units"] = [u for u in ss.get(f"{P}_units", [0]) if u < trace.hidden_size] or [0]
 ss.setdefault(f"{P}_dims", "2D")
 keep(f"{P}_color", ["time", "target"] if task else ["time"], "time")

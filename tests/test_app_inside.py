@@ -178,3 +178,28 @@ def test_an_intervention_reruns_the_probe_beside_the_untouched_run():
     cell_line = values(flow, next(k for k, t in enumerate(flow["data"]) if "c_t" in t["name"]))
     assert cell_line[:5].min() < 1e-3 * cell_line.max()
     assert at.dataframe[0].value["largest output change"][0] > 0
+
+
+def test_the_no_run_notice_goes_as_soon_as_the_example_is_trained():
+    """The click that trains the example also takes the 'No run yet' notice away (it stayed until
+    the next rerun) and says what is shown instead."""
+    at = page()
+    at.button(key="inside_train_example").click().run()
+    assert not at.exception
+    assert not any("No run from the Train page yet" in info.value for info in at.info)
+    assert any("Showing a small example below" in caption.value for caption in at.caption)
+
+
+def test_the_time_cursor_stays_within_the_examples_real_steps():
+    """Parity pads its strings: probe example 7 has 3 real bits of 10 steps. The cursor's slider ends
+    at its last real step, and a cursor set on a longer example is brought back, not into padding."""
+    at = page()
+    at.button(key="inside_train_example").click().run()  # LSTM parity, T=10; lengths 6 9 10 6 4 9 3 10
+    at.selectbox(key="inside_example").set_value(2).run()
+    at.slider(key="inside_t").set_value(9).run()
+    at.selectbox(key="inside_example").set_value(6).run()
+    assert not at.exception
+    assert at.slider(key="inside_t").max == 2 and at.slider(key="inside_t").value == 2
+    assert {figure["layout"]["meta"]["cursor"] for figure in charts(at).values()} == {2}
+    at.button(key="inside_t_next").click().run()
+    assert at.slider(key="inside_t").value == 2
