@@ -539,18 +539,20 @@ def _resend(key: str) -> None:
 
 
 # --- pieces the views pages share --------------------------------------------------------
-def view_with_downloads(view, trace, options, key: str, version: Hashable = None) -> None:
+def view_with_downloads(view, trace, options, key: str, version: Hashable = None,
+                        figure: go.Figure | None = None) -> None:
     """A view's figure, and under it (folded) its downloads: interactive HTML and the data as CSV.
     In a live panel, `version` says what the figure draws: a `live_chart` builds it again only when
-    that moves."""
+    that moves. `figure`: the view's figure as the page changed it (say, to share a colour scale)."""
     if version is None:
-        st.plotly_chart(view.figure(trace, options), key=key, config=export.chart_config(key))
+        figure = figure or view.figure(trace, options)
+        st.plotly_chart(figure, key=key, config=export.chart_config(key))
     else:
         live_chart(key, lambda: view.figure(trace, options), version=version)
     with st.expander(f"Download: {view.title.lower()}", icon=":material/download:"):
         html, csv = st.columns(2)
         html.download_button("Figure (interactive HTML)",
-                             lambda: export.figure_html(view.figure(trace, options), key),
+                             lambda: export.figure_html(figure or view.figure(trace, options), key),
                              file_name=f"{key}.html", mime="text/html", key=f"{key}_html", on_click="ignore")
         csv.download_button("Data (CSV)", lambda: export.table_csv(view.table(trace, options)),
                             file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore")

@@ -6,6 +6,7 @@ from explorer import RunConfig, stepthrough, ui
 from explorer.examples import EXAMPLES
 from explorer.figures.gates import gate_title
 from explorer.figures.gradients import gradient_flow_line
+from explorer.figures.scales import share_color_scales
 from explorer.interventions import Intervention, rerun, summary
 from explorer.jobs.train import Snapshot
 from explorer.tasks import TASKS
@@ -66,9 +67,13 @@ def compare(by_step: dict[int, Trace], trace: Trace, options: ViewOptions) -> No
                              persist_state="session")
     shown = {view.title: view for view in sorted(views_for(trace), key=lambda v: v.name != "hidden")}
     choice = st.selectbox("View", list(shown), key=f"{P}_compare_view", persist_state="session")
-    for column, moment, side in zip(st.columns(2), (other, trace.step), "ab", strict=True):
+    moments = (other, trace.step)
+    figures = [shown[choice].figure(by_step[moment], options) for moment in moments]
+    share_color_scales(figures)  # one colour, one number on both sides
+    for column, moment, figure, side in zip(st.columns(2), moments, figures, "ab", strict=True):
         with column:
-            ui.view_with_downloads(shown[choice], by_step[moment], options, f"{P}_compare_{side}")
+            ui.view_with_downloads(shown[choice], by_step[moment], options, f"{P}_compare_{side}",
+                                   figure=figure)
 
 
 def intervene(trace: Trace, first: Trace, options: ViewOptions) -> None:

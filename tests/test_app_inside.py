@@ -203,3 +203,17 @@ def test_the_time_cursor_stays_within_the_examples_real_steps():
     assert {figure["layout"]["meta"]["cursor"] for figure in charts(at).values()} == {2}
     at.button(key="inside_t_next").click().run()
     assert at.slider(key="inside_t").value == 2
+
+
+def test_compare_moments_draws_both_sides_on_one_colour_scale():
+    """The later recording's states are twice the earlier's: both heatmaps span the later one's range,
+    so a colour means the same h on both sides (each had its own scale)."""
+    early, late = replace(hand_trace(), step=0), replace(hand_trace(), step=40)
+    late.hidden = late.hidden * 2
+    at = page(FinishedRun(early, late))
+    at.session_state["inside_tab"] = "Compare moments"
+    found = charts(at.run())
+    limit = float(abs(late.hidden[:, :, 0]).max())  # probe example 1, every layer and direction
+    for side in "ab":
+        axis = found[f"inside_compare_{side}"]["layout"]["coloraxis"]
+        assert (axis["cmin"], axis["cmax"]) == pytest.approx((-limit, limit))

@@ -125,3 +125,19 @@ def test_a_blow_up_labels_a_few_decades_not_every_one():
     assert dtick == 4 and (19 + 0.5) / dtick <= 6  # 10^0, 10^4, … 10^16, 10^20
     calm = gradient_norm_curve(steps, np.full(60, 2.0), np.ones(60), threshold=1.0)
     assert calm.layout.yaxis.dtick == 1
+
+
+def test_shared_colour_scales_take_the_union_and_keep_zero_in_the_middle():
+    import plotly.graph_objects as go
+
+    from explorer.figures.scales import share_color_scales
+
+    def figure(c_limit, gate_top):
+        return go.Figure([go.Heatmap(z=[[0]], zmin=-c_limit, zmax=c_limit, zmid=0),
+                          go.Heatmap(z=[[0]], zmin=0, zmax=gate_top), go.Scatter(x=[0], y=[0])])
+
+    a, b = figure(1.0, 1.0), figure(3.0, 0.5)
+    share_color_scales([a, b])
+    for fig in (a, b):
+        assert (fig.data[0].zmin, fig.data[0].zmax) == (-3.0, 3.0)
+        assert (fig.data[1].zmin, fig.data[1].zmax) == (0, 1.0)
