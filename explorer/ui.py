@@ -34,6 +34,7 @@ from explorer.jobs import Handle, JobLayer, Status
 from explorer.jobs.train import Snapshot
 from explorer.live import LiveChart, Pace
 from explorer.presets import PRESETS
+from explorer.script import ExportError, run_script
 from explorer.tasks import TASKS
 from explorer.trace import pack_traces
 from explorer.views import MAX_UNITS, views_for
@@ -348,6 +349,7 @@ def downloads(snap: Snapshot, prefix: str) -> None:
     packing the traces of a live run five times a second cost more than the page itself.
     """
     name = f"{snap.config.cell}-{snap.config.task}-T{snap.config.seq_len}-seed{snap.config.seed}"
+    script_download(snap.config, f"{prefix}_dl_script")
     cols = st.columns(4)
     cols[0].download_button("Metrics (CSV)", snap.history.to_csv, f"{name}-metrics.csv", "text/csv",
                             key=f"{prefix}_dl_metrics", on_click="ignore")
@@ -362,6 +364,20 @@ def downloads(snap: Snapshot, prefix: str) -> None:
                                 f"{name}-rnn.safetensors", key=f"{prefix}_dl_rnn", on_click="ignore",
                                 help="Keys as torch.nn names them: load_state_dict works on a fresh "
                                      f"{module_name(snap.config)} of the same size.")
+
+
+def script_download(config: RunConfig, key: str) -> None:
+    """The run as one standalone PyTorch script (explorer/script.py), or why there is none."""
+    try:
+        text = run_script(config)
+    except ExportError as reason:
+        st.caption(f"No standalone script for this run: {reason}")
+        return
+    name = f"{config.cell}_{config.task}_seed{config.seed}.py"
+    st.download_button("Run as a PyTorch script (.py)", text, name, "text/x-python", key=key,
+                       on_click="ignore", icon=":material/code:",
+                       help="One file, torch and numpy only: the same data, model and steps; it prints the "
+                            "same held-out loss. Hand it out as homework.")
 
 
 def module_name(config: RunConfig) -> str:

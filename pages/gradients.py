@@ -186,6 +186,8 @@ def live_panel() -> None:
                 snap.config.clip_norm if snap.config.clip else None, None if div is None else div.step),
                 run, h["step"], h["grad_norm"], h["grad_norm_clipped"])
         words.markdown(TEXT["clipping"])
+    if snap is not None and not snap.active:
+        ui.script_download(snap.config, f"{P}_dl_script")
     if running and not (snap is not None and snap.active):
         st.rerun()  # the run ended: redraw the page once, without the timer
 

@@ -143,6 +143,8 @@ else:
     if snap.live:
         st.button("Refresh", key=f"{P}_refresh", icon=":material/refresh:")
 
+if not snap.live:
+    ui.script_download(snap.config, f"{P}_dl_script")
 by_step = {trace.step: trace for trace in (snap.traces or [snap.trace])}
 steps = list(by_step)
 if ss.get(f"{P}_moment") == ss.get(f"{P}_latest"):  # following the newest recording: keep following

@@ -160,6 +160,7 @@ def test_a_new_preset_after_a_run_draws_the_new_settings_not_the_old_run(lab):
     its initialization, with a notice, not the LSTM's finished run under a grey caption."""
     train(lab, "lab-forget-bias", steps=50)
     assert {"gradients_cell_heatmap"} <= set(charts(lab))  # the LSTM run: ‖dL/dc_t‖ too
+    assert "Run as a PyTorch script (.py)" in [b.proto.label for b in lab.get("download_button")]
     lab.selectbox(key="gradients_preset").set_value("lab-irnn").run()
     assert not lab.exception
     found = charts(lab)

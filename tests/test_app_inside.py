@@ -188,6 +188,7 @@ def test_the_no_run_notice_goes_as_soon_as_the_example_is_trained():
     assert not at.exception
     assert not any("No run from the Train page yet" in info.value for info in at.info)
     assert any("Showing a small example below" in caption.value for caption in at.caption)
+    assert [b.proto.label for b in at.get("download_button")][0] == "Run as a PyTorch script (.py)"
 
 
 def test_the_time_cursor_stays_within_the_examples_real_steps():
