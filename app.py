@@ -34,6 +34,7 @@ PAGES = [
     ("gradients", "Gradients", "trending_down"),
     ("race", "Race", "sports_score"),
     ("attention", "Attention", "center_focus_strong"),
+    ("forecast", "Forecast", "timeline"),
     ("anatomy", "Cell anatomy", "functions"),
     ("your_cell", "Your cell", "edit_note"),
     ("shapes", "Shape explorer", "straighten"),

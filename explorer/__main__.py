@@ -27,7 +27,9 @@ from tqdm import tqdm
 from explorer.cells import CELLS
 from explorer.checks import brief
 from explorer.config import RunConfig
+from explorer.forecast import headless as series
 from explorer.history import History
+from explorer.jobs.forecast import ForecastWork
 from explorer.limits import Limits, LimitsError, env_variable
 from explorer.presets import PRESETS
 from explorer.tasks import TASKS
@@ -63,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="print the results as JSON")
     train.add_argument("--out", help="save metrics.csv and trace.npz in this folder (made if missing)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    series.add_flags(train)
     from explorer.seq2seq import cli as seq2seq_cli
 
     seq2seq_cli.add_parser(commands)
@@ -135,17 +138,22 @@ def train(args: argparse.Namespace) -> int:
                                            f"{', '.join(PRESETS)}."])
     config = config_from(args, PRESETS[args.preset].config() if args.preset else RunConfig())
     problems = config.validate(bounds)
-    if problems:
-        return refuse("Invalid settings", problems)
+    spec, spec_problems = series.spec_from_args(args, config, bounds)
+    if problems or spec_problems:
+        return refuse("Invalid settings", list(dict.fromkeys(problems + spec_problems)))
     out, problem = ready_folder(args.out)
     if problem:
         return refuse("Nothing was trained", [problem])
     if args.export is not None:
-        problem = write_script(config, args.export)
+        problem = ("--export writes a run on a task's own data; a series from a file is not one."
+                   if spec is not None else write_script(config, args.export))
         if problem:
             return refuse("Nothing was trained", [problem])
     try:
-        trainer = Trainer(config, bounds)
+        work = None if spec is None else ForecastWork(spec, bounds)
+        if work is not None:
+            work.begin()
+        trainer = Trainer(config, bounds) if work is None else work.trainer
     except ConfigError as exc:
         return refuse("Invalid settings", exc.problems)
     history, trace = History(), None
@@ -169,6 +177,10 @@ def train(args: argparse.Namespace) -> int:
     }
     if trainer.divergence is not None:
         result["divergence"] = trainer.divergence.explain()
+    elif work is not None:  # a series: forecasts of its held-out parts against the baselines
+        result |= series.results(work.forecast(), work.ready)
+        if note := trainer.end_note():
+            result["note"] = note
     else:
         result["loss"], result["metric"] = trainer.evaluate()
         forecast = trainer.forecast_mse()
@@ -205,6 +217,12 @@ def _print_summary(result: dict) -> None:
     print(f"status   {result['status']} after {result['steps']} steps ({result['seconds']:.1f} s)")
     if "divergence" in result:
         print(result["divergence"])
+        return
+    if "per_step" in result:
+        print(f"series   {result['series']}: {result['points']} points, forecast {result['horizon']} steps "
+              f"ahead ({result['forecast']}), MSE on the test part")
+        for name in ("forecast", "persistence", "seasonal_naive", "linear_ar"):
+            print(f"  {name.replace('_', ' '):<16} {result[name + '_mse']:.4g}")
         return
     name = result["metric_name"]
     print(f"loss     {result['loss']:.4g}   (baseline {result['baseline_loss']:.4g})")

@@ -19,7 +19,7 @@ dL/dc_t ⊙ f_t (plus paths through h), so its decay per step follows the forget
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -97,7 +97,7 @@ def floored(values: np.ndarray, floor: float = FLOOR) -> tuple[np.ndarray, np.nd
 class Spectrum:
     """Eigenvalues and singular values of one (H, H) block of W_hh."""
 
-    gate: str  # "" for a vanilla RNN, else the gate whose block this is (i f g o, r z n)
+    gate: str  # "" for a vanilla RNN, the gate whose block this is (i f g o, r z n), or LOOP_THROUGH_OUTPUT
     eigenvalues: np.ndarray  # (H,) complex
     singular_values: np.ndarray  # (H,) descending
 
@@ -131,12 +131,26 @@ def spectra(params: dict[str, np.ndarray], gates: Sequence[str] = (), layer: int
 
 
 def trace_spectra(trace: Trace, layer: int = 0, direction: int = 0) -> list[Spectrum]:
-    """One Spectrum per (H, H) block of W_hh; none for a cell without W_hh (Jordan's W_yh is (H, O))."""
-    if f"weight_hh_l{layer}" + ("_reverse" if direction else "") not in trace.params:
-        return []
+    """One Spectrum per (H, H) block of W_hh. The Jordan network has no W_hh: its loop back to
+    h runs through its output, h_{t+1} = tanh(… + W_yh (W_hy h_t + b_hy)), so dh_{t+1}/dh_t =
+    diag(1 − h_{t+1}²) W_yh W_hy and the (H, H) product W_yh W_hy (rank ≤ O) plays W_hh's part."""
+    suffix = f"_l{layer}" + ("_reverse" if direction else "")
+    if f"weight_hh{suffix}" not in trace.params:
+        return _loop_spectrum(trace.params, suffix)
     cell = CELL_SPECS.get(trace.cell_type)
     blocks = cell.blocks if cell is not None and cell.blocks != ("h",) else tuple(trace.gates)
     return spectra(trace.params, blocks, layer, direction)
+
+
+LOOP_THROUGH_OUTPUT = "W_yh·W_hy"  # the Jordan network's recurrent matrix, as a Spectrum's label
+
+
+def _loop_spectrum(params: dict[str, np.ndarray], suffix: str) -> list[Spectrum]:
+    """[Spectrum of W_yh W_hy] when the layer feeds its output back; [] for a cell with neither."""
+    if f"weight_yh{suffix}" not in params or f"weight_hy{suffix}" not in params:
+        return []
+    loop = np.asarray(params[f"weight_yh{suffix}"], float) @ np.asarray(params[f"weight_hy{suffix}"], float)
+    return [replace(s, gate=LOOP_THROUGH_OUTPUT) for s in spectra({"weight_hh_l0": loop})]
 
 
 def spectral_series(traces: Sequence[Trace], max_points: int = 24) -> tuple[np.ndarray, dict, dict]:

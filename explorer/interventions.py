@@ -10,8 +10,10 @@ changed, so states, gates, outputs, loss and gradients through time compare side
 - freeze W_hh: the recurrent weights are those of an earlier recording (normally the first,
   before training) while every other weight keeps its trained value.
 
-The probe's task head is not part of a recording, so the loss of both runs is the same
-stand-in: the sum of the last step's output (`explorer.record`'s default), said on the page.
+Both runs are scored by the run's own loss: the trace carries the task head's weights and the
+loss mask, so the rerun's predictions and loss are the task's, and "loss untouched" equals the
+loss the recording measured. A trace without a head (a bare uploaded layer) falls back to the
+sum of the last step's output (`explorer.record`'s default); `scored_by` says which.
 """
 
 from __future__ import annotations
@@ -23,8 +25,13 @@ import numpy as np
 import torch
 
 from explorer.cells import CELLS, TORCH
+from explorer.models import final_states
+from explorer.objectives import OBJECTIVES
 from explorer.record import _initial_states, _record, _step_mask
+from explorer.tasks import TASKS
 from explorer.trace import Trace
+
+STAND_IN = "the sum of the last step's output (this recording has no task head)"
 
 
 @dataclass(frozen=True)
@@ -109,15 +116,52 @@ def rerun(trace: Trace, change: Intervention = Intervention(),
             w = w | {"weight_hy": torch.where(units(change.ablate_units), 0.0, w["weight_hy"])}
         return w
 
-    result = _record(spec, module, x, None, mask, h0, torch.float64, trace.lengths, hook=hook,
-                     weights=weights, step=step)
+    predictions: list[torch.Tensor] = []
+    result = _record(spec, module, x, task_loss(trace, predictions), mask, h0, torch.float64, trace.lengths,
+                     hook=hook, weights=weights, step=step)
     result.inputs, result.targets, result.vocab = trace.inputs, trace.targets, trace.vocab
     result.step, result.task = trace.step, trace.task
+    result.head, result.loss_mask = trace.head, trace.loss_mask
+    result.predictions = predictions[0].float().numpy() if predictions else None
     return result
 
 
+def scored_by(trace: Trace) -> str:
+    """What the reruns' loss is, in words."""
+    task = TASKS.get(trace.task)
+    if task is None or trace.targets is None or not (trace.head or CELLS[trace.cell_type].owns_head):
+        return STAND_IN
+    kind = task.metric_name if task.target_kind == "regression" else "cross-entropy"
+    return f"the task's own loss ({kind})"
+
+
+def task_loss(trace: Trace, predictions: list):
+    """The run's loss as a function of the layer's output (B, T, D*H), float64; None (the stand-in)
+    when the trace cannot say it. Each call appends its predictions (B, [T,] O) to `predictions`."""
+    if scored_by(trace) == STAND_IN:
+        return None
+    task = TASKS[trace.task]
+    objective = OBJECTIVES[task.target_kind]
+    head = {k: torch.as_tensor(np.asarray(v), dtype=torch.float64) for k, v in trace.head.items()}
+    targets = torch.as_tensor(np.asarray(trace.targets))
+    targets = targets.double() if task.target_kind == "regression" else targets.long()
+    lengths = None if trace.lengths is None else torch.as_tensor(trace.lengths)
+    mask = None if trace.loss_mask is None else torch.as_tensor(np.asarray(trace.loss_mask, dtype=bool))
+    width = trace.output.shape[-1] // trace.num_directions  # one direction's output: H, or O (Jordan)
+
+    def loss(output: torch.Tensor) -> torch.Tensor:
+        output = output.double()
+        if task.output == "many_to_one":
+            output = final_states(output, lengths, width)  # (B, D*H)
+        pred = torch.nn.functional.linear(output, head["weight"], head.get("bias")) if head else output
+        predictions.append(pred.detach())
+        return objective.loss(pred, targets, mask)
+
+    return loss
+
+
 def summary(before: Trace, after: Trace) -> dict[str, float]:
-    """What changed, in numbers: the stand-in loss, and the largest change of output and state."""
+    """What changed, in numbers: the loss, and the largest change of output and state."""
     diff = lambda a, b: float(np.nanmax(np.abs(a - b))) if a.size else 0.0  # noqa: E731
     return {"loss untouched": before.loss, "loss changed": after.loss,
             "largest output change": diff(before.output, after.output),

@@ -39,6 +39,7 @@ class Limits:
     max_seconds: float = 600.0  # wall time of one run, pauses included
     workers: int = 0  # training processes at once; 0 means one per CPU core
     cached_runs: int = 64  # finished runs kept for instant replay
+    max_series_points: int = 10_000  # values in a series to forecast (a CSV's rows, gaps filled)
 
     def __post_init__(self):
         problems = [_limit_problem(f.name, getattr(self, f.name), f"{f.name}={brief(getattr(self, f.name))}")
@@ -85,6 +86,7 @@ LIMIT_RANGES: dict[str, tuple[float, float]] = {
     "max_seconds": (0.1, 604_800.0),  # up to a week
     "workers": (0, 256),
     "cached_runs": (0, 10_000),
+    "max_series_points": (20, 100_000),
 }
 
 

@@ -46,6 +46,10 @@ def run_script(cfg: RunConfig) -> str:
         raise ExportError(f"The {spec.title} trains on the app's own recurrent layer, not a torch.nn one; "
                           "a standalone script can be written for RNN (tanh, ReLU), LSTM and GRU runs.")
     task = TASKS[cfg.task]
+    if helpers := _app_imports(task):
+        raise ExportError(f"The task '{task.name}' builds its data with more of the app "
+                          f"({', '.join(helpers)}); a standalone script can be written for tasks "
+                          "written in one file.")
     parts = [_header(cfg, task), _settings(cfg), _section("The task", _task_source(task)),
              _section("Loss and metric", _objective_source(task)),
              _section("The model", _model_source(cfg, task, spec)),
@@ -110,6 +114,13 @@ def _task_source(task) -> str:
     docstring = "\n".join(line.rstrip() for line in docstring.splitlines())
     batch = "@dataclass(frozen=True)\n" + inspect.getsource(Batch).split("\n", 1)[1]
     return f"{docstring}\n\n\n{batch}\n\n{_squeeze(body)}"
+
+
+def _app_imports(task) -> list[str]:
+    """The app's modules a task's module imports besides the task contract (the script has no app)."""
+    tree = ast.parse(inspect.getsource(inspect.getmodule(task.sample)))
+    return [node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module
+            and node.module.split(".")[0] == "explorer" and node.module != "explorer.tasks.base"]
 
 
 def _squeeze(text: str) -> str:

@@ -25,6 +25,7 @@ import numpy as np
 MAX_TEXT_BYTES = 2**20  # 1 MB of text: a typed sequence, a vocabulary, a corpus excerpt
 MAX_ROWS, MAX_COLUMNS, MAX_CELL_CHARS = 10_000, 100, 1000
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # bytes no text file holds (tab, newlines allowed)
+DELIMITERS = (",", ";", "\t")  # what delimiter="auto" picks from, by the header line
 
 
 class UploadError(ValueError):
@@ -93,8 +94,11 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_TEXT_BYTES, max_rows: int = MA
              delimiter: str = ",") -> Table:
     """A CSV file with a header row, read as text (`read_text`'s checks), then row by row: at most
     `max_columns` named columns, every row as many cells as the header, at most `max_rows` rows
-    and `max_cell_chars` characters per cell. Blank lines are skipped."""
+    and `max_cell_chars` characters per cell. Blank lines are skipped. `delimiter="auto"`: the one
+    of `DELIMITERS` the header uses most; a row that uses another one is named."""
     text = read_text(data, max_bytes=max_bytes)
+    if delimiter == "auto":
+        delimiter = _sniff(text)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     rows: list[tuple[str, ...]] = []
     lines: list[int] = []
@@ -110,8 +114,9 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_TEXT_BYTES, max_rows: int = MA
                 header = _header(cells, max_columns)
                 continue
             if len(cells) != len(header):
+                hint = _other(cells, delimiter)
                 raise UploadError(f"Line {line} has {len(cells)} cell{'s' * (len(cells) != 1)}; the header "
-                                  f"has {len(header)} columns ({', '.join(header)}).")
+                                  f"has {len(header)} columns ({', '.join(header)}).{hint}")
             if len(rows) == max_rows:
                 raise UploadError(f"The file has more than {max_rows:,} rows; at most {max_rows:,} are read.")
             rows.append(tuple(cells))
@@ -124,6 +129,19 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_TEXT_BYTES, max_rows: int = MA
     if not rows:
         raise UploadError(f"The file has a header ({', '.join(header)}) but no rows of data under it.")
     return Table(header, tuple(rows), tuple(lines))
+
+
+def _sniff(text: str) -> str:
+    """The delimiter of the first non-blank line (the header): the one of DELIMITERS it holds most."""
+    first = next(line for line in text.split("\n") if line.strip())
+    return max(DELIMITERS, key=first.count)
+
+
+def _other(cells: list[str], delimiter: str) -> str:
+    """A hint when a short row holds another delimiter: the file mixes separators."""
+    other = next((d for d in DELIMITERS if d != delimiter and any(d in cell for cell in cells)), None)
+    return "" if other is None else (f" It separates cells with {other!r} where the header uses "
+                                     f"{delimiter!r}: use one separator throughout.")
 
 
 def _header(cells: list[str], max_columns: int) -> tuple[str, ...]:

@@ -15,6 +15,9 @@ Shapes (L = layers, D = directions, B = batch, T = time, H = hidden units)::
                 (B, T, D*H) when batch_first, else (T, B, D*H)
     layer_input (B, T, F)         x_t as the first layer read it
     params      torch.nn parameter name -> array (weight_ih_l0, weight_hh_l0_reverse, ...)
+    head        the task head after the layer: weight (O, D*H), bias (O,); empty when the cell
+                owns its output (Jordan) or the trace comes from a bare layer
+    loss_mask   (B, T) bool, the steps whose targets enter the loss (many-to-many tasks)
 
 A trace saved with `save` loads with `load` in later versions: the file carries
 `FORMAT_VERSION` and unknown fields are ignored.
@@ -31,8 +34,8 @@ import numpy as np
 
 FORMAT_VERSION = 1
 _ARRAY_FIELDS = ("hidden", "cell", "grad_norm", "cell_grad_norm", "output", "layer_input", "inputs",
-                 "targets", "predictions", "lengths", "attention", "forecast")
-_DICT_FIELDS = ("gates", "params", "states", "state_grad_norm")
+                 "targets", "predictions", "lengths", "attention", "forecast", "loss_mask")
+_DICT_FIELDS = ("gates", "params", "states", "state_grad_norm", "head")
 
 
 @dataclass
@@ -54,9 +57,11 @@ class Trace:
     lengths: np.ndarray | None = None  # (B,) real lengths for padded batches
     attention: np.ndarray | None = None  # (B, T_out, T_in) for encoder-decoders
     forecast: np.ndarray | None = None  # (B, T_f, F) closed-loop forecast of targets[:, -T_f:]
+    loss_mask: np.ndarray | None = None  # (B, T) bool, the steps the loss reads (many-to-many tasks)
     params: dict[str, np.ndarray] = field(default_factory=dict)  # recurrent weights, torch names
     states: dict[str, np.ndarray] = field(default_factory=dict)  # other state parts: "y" (Jordan)
     state_grad_norm: dict[str, np.ndarray] = field(default_factory=dict)  # their gradient norms
+    head: dict[str, np.ndarray] = field(default_factory=dict)  # the task head: weight (O, D*H), bias (O,)
     vocab: tuple[str, ...] | None = None  # token id -> label
     step: int = 0  # training step at which it was recorded
     task: str = ""

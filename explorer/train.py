@@ -30,7 +30,7 @@ from explorer.jobs.status import Status
 from explorer.models import SequenceModel
 from explorer.objectives import OBJECTIVES
 from explorer.record import trace_rnn
-from explorer.tasks import TASKS, Batch
+from explorer.tasks import TASKS, Batch, Task
 from explorer.trace import Trace
 
 FAR_ABOVE = 10.0  # a run ending this many times above its start and its baseline has blown up
@@ -86,7 +86,8 @@ def resolve_device(name: str) -> torch.device:
 
 
 class Trainer:
-    def __init__(self, cfg: RunConfig, limits: Limits | None = None):
+    def __init__(self, cfg: RunConfig, limits: Limits | None = None, task: Task | None = None):
+        """`task`: the task to learn instead of the registry's `cfg.task` (say, a series of one's own)."""
         if not isinstance(cfg, RunConfig):
             raise TypeError(f"Trainer needs a RunConfig (got a {type(cfg).__name__}): "
                             "Trainer(RunConfig(cell='gru', ...)).")
@@ -95,7 +96,7 @@ class Trainer:
         if problems:
             raise ConfigError(problems)
         self.cfg = cfg
-        self.task = TASKS[cfg.task]
+        self.task = task or TASKS[cfg.task]
         self.objective = OBJECTIVES[self.task.target_kind]
         self.device = resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
@@ -185,6 +186,8 @@ class Trainer:
         self.model.zero_grad(set_to_none=True)
         trace.inputs, trace.targets, trace.lengths = self.probe.x, self.probe.y, self.probe.lengths
         trace.predictions = predictions[0].float().cpu().numpy()
+        trace.head = {k: v.detach().float().cpu().numpy() for k, v in self.model.head.named_parameters()}
+        trace.loss_mask = None if mask is None else mask.cpu().numpy()
         trace.vocab, trace.step, trace.task = self.task.vocab, self.step_count, self.task.name
         if self.model.can_free_run():
             trace.forecast = self.forecast(x).float().cpu().numpy()

@@ -7,7 +7,7 @@ from explorer.examples import EXAMPLES
 from explorer.figures.gates import gate_title
 from explorer.figures.gradients import gradient_flow_line
 from explorer.figures.scales import share_color_scales
-from explorer.interventions import Intervention, rerun, summary
+from explorer.interventions import Intervention, rerun, scored_by, summary
 from explorer.jobs.train import Snapshot
 from explorer.tasks import TASKS
 from explorer.trace import Trace
@@ -100,8 +100,7 @@ def intervene(trace: Trace, first: Trace, options: ViewOptions) -> None:
         return
     before, after = rerun(trace), rerun(trace, change, first.params)
     st.dataframe([summary(before, after)], hide_index=True)
-    st.caption("Both reruns use the same stand-in loss, the sum of the last step's output (a recording "
-               "does not hold the task's head).")
+    st.caption(f"Both reruns are scored by {scored_by(trace)}, on the same probe batch.")
     shown = {view.title: view for view in views_for(trace)}
     choice = st.selectbox("View", list(shown), key=f"{P}_intervene_view", persist_state="session")
     for column, run, side in zip(st.columns(2), (before, after), ("untouched", "changed"), strict=True):

@@ -83,6 +83,7 @@ def test_moving_the_cursor_moves_the_highlight_in_every_view():
     """The slider, ◀ and ▶ set the step that every view (and the step-through) highlights."""
     at = page()
     at.button(key="inside_train_example").click().run()
+    at.selectbox(key="inside_example").set_value(2).run()  # all 10 steps real (example 1 has 6)
     at.slider(key="inside_t").set_value(5).run()
     assert not at.exception
     figures = every_view(at)

@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest
 from explorer.examples import EXAMPLES
 
 KINDS = ("multiselect", "segmented_control")  # besides apptest.WIDGET_KINDS
-HANDLES = (RUN_KEY, "gradients_run", "race_handle", "race_sweep_handle", "attention_run", "attention_curve")
+HANDLES = (RUN_KEY, "gradients_run", "race_handle", "race_sweep_handle", "attention_run", "attention_curve",
+           "forecast_run")
 
 
 @pytest.fixture
@@ -79,6 +80,8 @@ SETTINGS = {
     "shapes": ({"shapes_cell": "gru", "shapes_hidden_size": 7, "shapes_batch_first": False}, "anatomy"),
     "inside": ({"inside_preset": list(EXAMPLES)[1]}, "shapes"),
     "your_cell": ({"your_cell_task": "adding", "your_cell_hidden": 8}, "shapes"),
+    "forecast": ({"forecast_generated": "stock", "forecast_cell": "lstm", "forecast_horizon": 6,
+                  "forecast_shape": "direct"}, "shapes"),
 }
 
 

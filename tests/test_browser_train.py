@@ -56,6 +56,6 @@ def test_a_deep_link_as_a_fresh_servers_first_request_gets_the_whole_app(page):
         expect(page.get_by_role("heading", name="Race and memory span")).to_be_visible(timeout=PAGE_TIMEOUT)
         links = page.get_by_test_id("stSidebarNavLink")
         expect(links.first).to_contain_text("Train")  # the titles app.py gives, not file names
-        expect(links).to_have_count(9)
+        expect(links).to_have_count(10)
         assert page.url.endswith("/race")
         expect(page.get_by_test_id("stException")).to_have_count(0)

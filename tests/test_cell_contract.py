@@ -118,17 +118,18 @@ def test_a_jordan_network_cannot_stack_or_read_backwards():
     assert RunConfig(cell="jordan", num_layers=2).validate()[0].startswith("The Jordan network")
 
 
-def test_the_jordan_network_learns_sine():
-    """Below half its untrained loss and below the task's memoryless baseline (repeat the last
-    value). Not below half of that baseline: y_{t-1} is close to x_t, which the input already holds,
-    so the feedback carries little of the frequency (measured 0.0066 against 0.0087; Elman: 0.0032)."""
-    cfg = RunConfig(cell="jordan", task="sine", seq_len=20, hidden_size=16, steps=400, probe_every=400,
-                    init="orthogonal")
+def test_the_jordan_network_learns_sine_below_half_the_baseline():
+    """Below half the task's memoryless baseline (repeat the last value, MSE 0.0087). y_{t-1} is the
+    last prediction, close to x_t, so the feedback says little about the wave's speed at first;
+    with a large step (lr 0.02, no clipping) the network learns to carry it in y's small errors.
+    Measured (seed 0): 0.0035 after 3000 steps; 0.0050 after 1500; lr 0.01 with clipping stalls
+    near 0.006."""
+    cfg = RunConfig(cell="jordan", task="sine", seq_len=20, hidden_size=64, lr=0.02, clip=False,
+                    steps=3000, probe_every=3000)
     trainer = Trainer(cfg)
-    before, _ = trainer.evaluate()
     list(trainer.fit())
     loss, _ = trainer.evaluate()
-    assert loss < 0.5 * before and loss < TASKS["sine"].baseline(20).loss
+    assert loss < 0.5 * TASKS["sine"].baseline(20).loss
     trace = trainer.probe_trace()
     assert np.isfinite(trace.state_grad_norm["y"]).all() and trace.states["y"].shape[-1] == 1
 

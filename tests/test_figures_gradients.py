@@ -51,6 +51,21 @@ def test_spectra_split_gate_blocks_and_follow_the_trace():
         g.spectra({"weight_hh_l0": rotation}, gates=("r", "z", "n"))
 
 
+def test_jordan_spectrum_is_the_loop_through_its_output():
+    """No W_hh: the (H, H) matrix of h_t -> y_t -> h_{t+1} is W_yh W_hy, of rank at most O."""
+    rng = np.random.default_rng(0)
+    w_yh, w_hy = rng.normal(size=(3, 1)), rng.normal(size=(1, 3))  # H = 3, O = 1
+    trace = Trace("jordan", hidden=np.zeros((1, 1, 2, 4, 3)), output=np.zeros((2, 4, 1)),
+                  params={"weight_yh_l0": w_yh, "weight_hy_l0": w_hy, "weight_ih_l0": np.ones((3, 1))})
+    (s,) = g.trace_spectra(trace)
+    assert s.gate == g.LOOP_THROUGH_OUTPUT
+    assert s.radius == pytest.approx(abs((w_hy @ w_yh).item()))  # the one nonzero eigenvalue: W_hy W_yh
+    assert s.singular_values[1:] == pytest.approx([0, 0], abs=1e-12)  # rank 1 = O
+    fig = sfig.eigenvalue_figure([s], "jordan")
+    assert fig.data[0].name.startswith("W_yh·W_hy")
+    assert g.trace_spectra(Trace("jordan", hidden=trace.hidden, output=trace.output)) == []
+
+
 def test_spectral_series_keeps_first_and_last_within_budget():
     traces = [lstm_trace(step=10 * k) for k in range(50)]
     steps, radius, sigma = g.spectral_series(traces, max_points=6)

@@ -63,3 +63,31 @@ def test_ablating_every_unit_of_a_jordan_network_leaves_only_its_output_bias():
     with pytest.raises(ValueError, match="no W_hh to freeze"):
         rerun(trace_rnn(resolve("custom", EXAMPLE).module(2, 3, batch_first=True), torch.randn(1, 4, 2)),
               Intervention(freeze_whh=True), {})
+
+
+@pytest.mark.parametrize("cell, task", [("lstm", "adding"), ("gru", "copy"), ("jordan", "sine"),
+                                        ("rnn_tanh", "sentiment")])
+def test_reruns_are_scored_by_the_runs_own_loss(cell, task):
+    """The trace carries the head and loss mask: the untouched rerun's loss and predictions are the
+    recording's (float64 against float32), and ablating every unit makes the task's loss worse."""
+    from explorer.config import RunConfig
+    from explorer.interventions import STAND_IN, scored_by
+    from explorer.train import Trainer
+
+    trainer = Trainer(RunConfig(cell=cell, task=task, hidden_size=8, steps=60, probe_size=4, seed=1))
+    for _ in trainer.fit():
+        pass
+    trace = trainer.probe_trace()
+    assert scored_by(trace) != STAND_IN
+    again = rerun(trace)
+    assert again.loss == pytest.approx(trace.loss, rel=1e-4)
+    np.testing.assert_allclose(again.predictions, trace.predictions, atol=1e-4)
+    silenced = rerun(trace, Intervention(ablate_units=tuple(range(8))))
+    assert silenced.loss != pytest.approx(trace.loss, rel=1e-3)
+    assert summary(again, silenced)["loss changed"] == silenced.loss
+
+
+def test_a_bare_layer_falls_back_to_the_stand_in_loss(lstm_trace):
+    from explorer.interventions import STAND_IN, scored_by
+
+    assert scored_by(lstm_trace) == STAND_IN and rerun(lstm_trace).predictions is None

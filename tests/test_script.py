@@ -70,6 +70,18 @@ def test_the_script_carries_the_tasks_worked_example_and_sampler():
     compile(text, "run.py", "exec")
 
 
+def test_every_task_is_exported_here_or_refused_with_a_reason():
+    """A new task joins CONFIGS (its script checked against the app), or says why it has no script."""
+    from explorer.tasks import TASKS
+
+    covered = {config.task for config in CONFIGS.values()}
+    for name, task in TASKS.items():
+        if name in covered:
+            continue
+        with pytest.raises(ExportError, match=f"The task '{name}' builds its data with more of the app"):
+            run_script(RunConfig(task=name, seq_len=task.default_seq_len))
+
+
 def test_a_cell_torch_has_no_layer_for_is_refused_with_a_reason():
     refusal = r"The Jordan network \(output fed back\) trains on the app's own recurrent layer"
     with pytest.raises(ExportError, match=refusal):

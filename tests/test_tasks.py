@@ -38,7 +38,7 @@ def draw(task: Task, seq_len: int, seed: int = 0, batch_size: int = B) -> Batch:
 
 
 def test_registry_order_and_names():
-    assert list(TASKS) == ["sine", "adding", "copy", "mod3", "parity", "sentiment"]
+    assert list(TASKS) == ["sine", "adding", "copy", "mod3", "parity", "sentiment", "series"]
     for name, task in TASKS.items():
         assert task.name == name
         assert get_task(name) is task

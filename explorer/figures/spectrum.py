@@ -23,7 +23,8 @@ def _color(gate: str, cell: str) -> str:
 
 
 def _label(gate: str) -> str:
-    return f"W_h{gate}" if gate else "W_hh"
+    """The matrix's name: W_hh, one gate's block W_hi…, or a product named in full (W_yh·W_hy)."""
+    return gate if gate.startswith("W") else f"W_h{gate}" if gate else "W_hh"
 
 
 def eigenvalue_figure(spectra: Sequence[Spectrum], cell: str = "") -> go.Figure:

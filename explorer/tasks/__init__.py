@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explorer.tasks import adding, copy_memory, mod3, parity, sentiment, sine
+from explorer.tasks import adding, copy_memory, mod3, parity, sentiment, series, sine
 from explorer.tasks.base import Baseline, Batch, Task
 
 TASKS: dict[str, Task] = {
@@ -14,6 +14,7 @@ TASKS: dict[str, Task] = {
         mod3.TASK,
         parity.TASK,
         sentiment.TASK,
+        series.TASK,
     )
 }
 
