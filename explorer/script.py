@@ -58,10 +58,15 @@ def run_script(cfg: RunConfig) -> str:
     return "\n\n\n".join(parts).rstrip() + "\n"
 
 
+def script_name(cfg: RunConfig) -> str:
+    """The file name a run's script is offered under."""
+    return f"{cfg.cell}_{cfg.task}_seed{cfg.seed}.py"
+
+
 def _header(cfg: RunConfig, task) -> str:
     query = "&".join(f"{k}={v}" for k, v in cfg.to_query().items()) or "(the defaults)"
     return (f'"""RNN Explorer run as a standalone PyTorch script: {cfg.cell} on {task.title.lower()}.\n\n'
-            f"Needs only torch and numpy: python {cfg.cell}_{cfg.task}.py\n"
+            f"Needs only torch and numpy: python {script_name(cfg)}\n"
             "It samples the task's data from numpy's generator seeded with SEED, builds the model after\n"
             "torch.manual_seed(SEED), trains STEPS steps and prints the loss on a held-out batch: the\n"
             f"same number as the app's run of these settings on a CPU.\n\nApp settings: {query}\n"

@@ -34,7 +34,7 @@ from explorer.jobs import Handle, JobLayer, Status
 from explorer.jobs.train import Snapshot
 from explorer.live import LiveChart, Pace
 from explorer.presets import PRESETS
-from explorer.script import ExportError, run_script
+from explorer.script import ExportError, run_script, script_name
 from explorer.tasks import TASKS
 from explorer.trace import pack_traces
 from explorer.views import MAX_UNITS, views_for
@@ -373,8 +373,7 @@ def script_download(config: RunConfig, key: str) -> None:
     except ExportError as reason:
         st.caption(f"No standalone script for this run: {reason}")
         return
-    name = f"{config.cell}_{config.task}_seed{config.seed}.py"
-    st.download_button("Run as a PyTorch script (.py)", text, name, "text/x-python", key=key,
+    st.download_button("Run as a PyTorch script (.py)", text, script_name(config), "text/x-python", key=key,
                        on_click="ignore", icon=":material/code:",
                        help="One file, torch and numpy only: the same data, model and steps; it prints the "
                             "same held-out loss. Hand it out as homework.")
