@@ -146,7 +146,7 @@ def train(args: argparse.Namespace) -> int:
         return refuse("Nothing was trained", [problem])
     if args.export is not None:
         problem = ("--export writes a run on a task's own data; a series from a file is not one."
-                   if spec is not None else write_script(config, args.export))
+                   if spec is not None else write_script(config, args.export, bounds))
         if problem:
             return refuse("Nothing was trained", [problem])
     try:
@@ -233,14 +233,14 @@ def _print_summary(result: dict) -> None:
         print(result["note"])
 
 
-def write_script(config: RunConfig, raw: str) -> str:
+def write_script(config: RunConfig, raw: str, bounds: Limits) -> str:
     """Write the run as a standalone script at `raw`; '' when done, else why it could not be."""
     from explorer.script import ExportError, run_script
 
     if not raw.strip().endswith(".py"):
         return f"--export needs a file name ending in .py (got {brief(raw)})."
     try:
-        Path(raw).write_text(run_script(config), encoding="utf-8")
+        Path(raw).write_text(run_script(config, bounds), encoding="utf-8")
     except ExportError as exc:
         return str(exc)
     except (OSError, ValueError) as exc:

@@ -24,7 +24,7 @@ import textwrap
 
 from explorer import models, objectives, train
 from explorer.cells import resolve
-from explorer.config import RunConfig
+from explorer.config import Limits, RunConfig
 from explorer.inits import INITS, set_spectral_radius
 from explorer.tasks import TASKS
 from explorer.tasks.base import Batch
@@ -36,9 +36,9 @@ class ExportError(ValueError):
     """A run that cannot be written as a standalone script; the message says why."""
 
 
-def run_script(cfg: RunConfig) -> str:
-    """The whole script for one run, as text."""
-    problems = cfg.validate()
+def run_script(cfg: RunConfig, limits: Limits | None = None) -> str:
+    """The whole script for one run, as text; `cfg` is checked against `limits` (the server's)."""
+    problems = cfg.validate(limits)
     if problems:
         raise ExportError(" ".join(problems))
     spec = resolve(cfg.cell, cfg.custom_cell)

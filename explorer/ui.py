@@ -369,7 +369,7 @@ def downloads(snap: Snapshot, prefix: str) -> None:
 def script_download(config: RunConfig, key: str) -> None:
     """The run as one standalone PyTorch script (explorer/script.py), or why there is none."""
     try:
-        text = run_script(config)
+        text = run_script(config, limits())
     except ExportError as reason:
         st.caption(f"No standalone script for this run: {reason}")
         return

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from explorer.__main__ import main
-from explorer.config import RunConfig
+from explorer.config import Limits, RunConfig
 from explorer.script import ExportError, run_script
 from explorer.train import Trainer
 
@@ -88,6 +88,10 @@ def test_a_cell_torch_has_no_layer_for_is_refused_with_a_reason():
         run_script(RunConfig(cell="jordan", task="sine"))
     with pytest.raises(ExportError, match="Hidden size must be between"):
         run_script(RunConfig(hidden_size=0))
+    long = RunConfig(steps=50_000, hidden_size=4)  # beyond the default limit, within this server's
+    with pytest.raises(ExportError, match="Steps must be between 1 and 20000"):
+        run_script(long)
+    assert "STEPS = 50000" in run_script(long, Limits(max_steps=100_000))
 
 
 def test_the_cli_writes_the_script_before_training(tmp_path, capsys):
