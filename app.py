@@ -14,7 +14,8 @@ import streamlit as st  # noqa: E402
 from explorer import ui  # noqa: E402  (imports torch now, not on the first page view)
 from explorer.limits import LimitsError  # noqa: E402
 
-st.set_page_config(page_title="RNN Explorer", page_icon=":material/autorenew:", layout="wide")
+# the icon is a file the server sends: a Material icon name makes the browser fetch it from Google
+st.set_page_config(page_title="RNN Explorer", page_icon=ui.FAVICON, layout="wide")
 try:
     ui.limits()  # EXPLORER_* read once per server; `make run` checks them before it starts
 except LimitsError as invalid:  # serve nothing rather than run without a limit

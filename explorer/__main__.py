@@ -4,6 +4,10 @@ Prints the final loss and metric (on a held-out batch) next to the task's
 baseline; ``--json`` prints them as JSON; ``--out DIR`` saves ``metrics.csv``
 (one row per step) and ``trace.npz`` (the last probe recording). The settings, the
 ``EXPLORER_*`` limits and the ``--out`` folder are all checked before training starts.
+``--preset NAME`` starts from a preset (flags given explicitly override it); ``--export
+FILE.py`` also writes the run as a standalone PyTorch script (explorer/script.py).
+``python -m explorer seq2seq --task reverse`` trains an encoder-decoder the same way
+(explorer/seq2seq/cli.py); ``python -m explorer list`` names every cell, task and preset.
 A text task (``--task text``, on a generated ``--corpus`` or ``--text-file PATH``) also saves
 ``model.safetensors`` and ``alphabet.json``, and ``python -m explorer sample DIR --length 200
 --temperature 0.8 --prime "The " --seed 0`` prints characters drawn from that model.
@@ -17,54 +21,94 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import asdict, fields
+from collections.abc import Callable
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
+from explorer.cells import CELLS
+from explorer.checks import brief
 from explorer.config import RunConfig
 from explorer.forecast import headless as series
 from explorer.history import History
 from explorer.jobs.forecast import ForecastWork
 from explorer.limits import Limits, LimitsError, env_variable
+from explorer.presets import PRESETS
+from explorer.tasks import TASKS
 from explorer.train import ConfigError, Trainer
+
+
+def add_config_flags(parser: argparse.ArgumentParser, config_class: type) -> None:
+    """One flag per field of a config dataclass; a flag not given is absent from the namespace,
+    so that `config_from` can tell it from one given with the default's value."""
+    for f in fields(config_class):
+        flag = "--" + f.name.replace("_", "-")
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS)
+        else:
+            kind = float if f.default is None else type(f.default)
+            parser.add_argument(flag, type=kind, default=argparse.SUPPRESS)
+
+
+def config_from(args: argparse.Namespace, base):
+    """`base` with every field whose flag was given replaced by the flag's value."""
+    return replace(base, **{f.name: getattr(args, f.name) for f in fields(base) if hasattr(args, f.name)})
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m explorer", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train one run headless")
-    for f in fields(RunConfig):
-        flag = "--" + f.name.replace("_", "-")
-        if f.type in ("bool", bool):
-            train.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default)
-        elif f.name == "forget_bias":
-            train.add_argument(flag, type=float, default=None)
-        else:
-            train.add_argument(flag, type=type(f.default), default=f.default)
+    add_config_flags(train, RunConfig)
+    train.add_argument("--preset", help="start from this preset (python -m explorer list); "
+                       "flags given explicitly override it")
     train.add_argument("--text-file", help="text task: train on this UTF-8 text file (named by its hash)")
+    train.add_argument("--export", metavar="FILE.py",
+                       help="also write the run as a standalone PyTorch script (torch and numpy only)")
     train.add_argument("--json", action="store_true", help="print the results as JSON")
     train.add_argument("--out", help="save metrics.csv and trace.npz in this folder (made if missing)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     series.add_flags(train)
+    from explorer.seq2seq import cli as seq2seq_cli
+    from explorer.text import cli as text_cli
+
+    seq2seq_cli.add_parser(commands)
+    commands.add_parser("list", help="name every cell, task and preset, one line each")
     commands.add_parser("limits", help="check the EXPLORER_* limits of this environment and print them")
-    sample = commands.add_parser("sample", help="print text drawn from a text model saved with train --out")
-    sample.add_argument("folder", help="the --out folder of a text run")
-    sample.add_argument("--length", type=int, default=200, help="characters to draw")
-    sample.add_argument("--temperature", type=float, default=1.0, help="0.1 (careful) to 2 (wild)")
-    sample.add_argument("--prime", default="", help="text the model reads before drawing")
-    sample.add_argument("--top-k", type=int, default=0, help="draw from the k likeliest only (0: all)")
-    sample.add_argument("--seed", type=int, default=0, help="same seed, same text")
+    text_cli.add_parser(commands)
     return parser
 
 
-def _refuse(title: str, problems: list[str]) -> int:
+def list_registries(args: argparse.Namespace) -> int:
+    """Cells, tasks and presets, read from their registries: a name and its title on each line."""
+    from explorer.seq2seq import TASKS as SEQ2SEQ_TASKS
+
+    sections = (
+        ("cells (--cell; 'custom' takes --custom-cell)", {n: c.title for n, c in CELLS.items()
+                                                          if not c.cell.source}),
+        ("tasks (--task)", {n: t.title for n, t in TASKS.items()}),
+        ("presets (--preset)", {n: p.title for n, p in PRESETS.items()}),
+        ("encoder-decoder tasks (seq2seq --task)", {n: t.title for n, t in SEQ2SEQ_TASKS.items()}),
+    )
+    for heading, entries in sections:
+        print(heading)
+        width = max(map(len, entries))
+        for name, title in entries.items():
+            print(f"  {name:<{width}}  {title}")
+    return 0
+
+
+def refuse(title: str, problems: list[str]) -> int:
     print(f"{title}:\n  " + "\n  ".join(problems), file=sys.stderr)
     return 2
 
 
-def _ready_folder(raw: str) -> tuple[Path | None, str]:
-    """The --out folder, made and written to once before any training; or why it cannot be."""
+def ready_folder(raw: str | None) -> tuple[Path | None, str]:
+    """The --out folder, made and written to once before any training; or why it cannot be.
+    (None, '') when none was asked for."""
+    if raw is None:
+        return None, ""
     if not raw.strip():
         return None, "--out needs the name of a folder; it was empty."
     path = Path(raw)
@@ -84,7 +128,7 @@ def limits(args: argparse.Namespace) -> int:
     try:
         checked = Limits.from_env()
     except LimitsError as exc:
-        return _refuse("Invalid limits in the environment (RNN Explorer does not start)", exc.problems)
+        return refuse("Invalid limits in the environment (RNN Explorer does not start)", exc.problems)
     for name, value in asdict(checked).items():
         print(f"{env_variable(name)}={value}")
     return 0
@@ -94,30 +138,36 @@ def train(args: argparse.Namespace) -> int:
     try:
         bounds = Limits.from_env()
     except LimitsError as exc:
-        return _refuse("Invalid limits in the environment", exc.problems)
-    config = RunConfig(**{f.name: getattr(args, f.name) for f in fields(RunConfig)})
+        return refuse("Invalid limits in the environment", exc.problems)
+    if args.preset is not None and args.preset not in PRESETS:
+        return refuse("Invalid settings", [f"Unknown preset {brief(args.preset)}. Choose one of: "
+                                           f"{', '.join(PRESETS)}."])
+    config = config_from(args, PRESETS[args.preset].config() if args.preset else RunConfig())
     if args.text_file is not None:
         from explorer.text.cli import corpus_from_file
 
         config, problem = corpus_from_file(config, args.text_file)
         if problem:
-            return _refuse("Nothing was trained", [problem])
+            return refuse("Nothing was trained", [problem])
     problems = config.validate(bounds)
     spec, spec_problems = series.spec_from_args(args, config, bounds)
     if problems or spec_problems:
-        return _refuse("Invalid settings", list(dict.fromkeys(problems + spec_problems)))
-    out = None
-    if args.out is not None:
-        out, problem = _ready_folder(args.out)
+        return refuse("Invalid settings", list(dict.fromkeys(problems + spec_problems)))
+    out, problem = ready_folder(args.out)
+    if problem:
+        return refuse("Nothing was trained", [problem])
+    if args.export is not None:
+        problem = ("--export writes a run on a task's own data; a series from a file is not one."
+                   if spec is not None else write_script(config, args.export, bounds))
         if problem:
-            return _refuse("Nothing was trained", [problem])
+            return refuse("Nothing was trained", [problem])
     try:
         work = None if spec is None else ForecastWork(spec, bounds)
         if work is not None:
             work.begin()
         trainer = Trainer(config, bounds) if work is None else work.trainer
     except ConfigError as exc:
-        return _refuse("Invalid settings", exc.problems)
+        return refuse("Invalid settings", exc.problems)
     history, trace = History(), None
     bar = tqdm(total=config.steps, disable=args.quiet or args.json, unit="step", file=sys.stderr)
     for progress in trainer.fit():
@@ -156,19 +206,27 @@ def train(args: argparse.Namespace) -> int:
         _print_summary(result)
     code = 1 if trainer.status == "diverged" else 0
     if out is not None:
-        try:
-            (out / "metrics.csv").write_text(history.to_csv())
-            if trace is not None:
-                trace.save(out / "trace.npz")
-            if trainer.task.on_corpus is not None:
-                from explorer.text.cli import save_model
+        saves = {"metrics.csv": lambda path: path.write_text(history.to_csv())}
+        if trace is not None:
+            saves["trace.npz"] = trace.save
+        if trainer.task.on_corpus is not None:
+            from explorer.text.cli import model_saves
 
-                save_model(out, trainer)
-        except OSError as exc:
-            print(f"Could not save into {str(out)!r} ({exc.strerror or exc}); the results are printed above.",
-                  file=sys.stderr)
-            code = 1
+            saves |= model_saves(trainer)
+        code = max(code, save_into(out, saves))
     return code
+
+
+def save_into(out: Path, saves: dict[str, Callable[[Path], object]]) -> int:
+    """Write each file into the --out folder with its writer; 1 and a message when one fails."""
+    try:
+        for name, write in saves.items():
+            write(out / name)
+    except OSError as exc:
+        print(f"Could not save into {str(out)!r} ({exc.strerror or exc}); the results are printed above.",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def _print_summary(result: dict) -> None:
@@ -191,13 +249,29 @@ def _print_summary(result: dict) -> None:
         print(result["note"])
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "sample":
-        from explorer.text.cli import sample
+def write_script(config: RunConfig, raw: str, bounds: Limits) -> str:
+    """Write the run as a standalone script at `raw`; '' when done, else why it could not be."""
+    from explorer.script import ExportError, run_script
 
-        return sample(args)
-    return {"train": train, "limits": limits}[args.command](args)
+    if not raw.strip().endswith(".py"):
+        return f"--export needs a file name ending in .py (got {brief(raw)})."
+    try:
+        Path(raw).write_text(run_script(config, bounds), encoding="utf-8")
+    except ExportError as exc:
+        return str(exc)
+    except (OSError, ValueError) as exc:
+        return f"--export {brief(raw)}: cannot write there ({getattr(exc, 'strerror', None) or exc})."
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    from explorer.seq2seq import cli as seq2seq_cli
+    from explorer.text import cli as text_cli
+
+    args = _parser().parse_args(argv)
+    commands = {"train": train, "seq2seq": seq2seq_cli.run, "list": list_registries, "limits": limits,
+                "sample": text_cli.sample}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,20 @@ from safetensors.torch import load, save
 from torch import Tensor, nn
 
 from explorer.config import RunConfig
+from explorer.weightfile import NONLINEARITY, safetensors_metadata
 
 
 def model_file(model: nn.Module, config: RunConfig) -> bytes:
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    return save(tensors, metadata={"rnn_explorer_config": json.dumps(asdict(config))})
+    metadata = {"rnn_explorer_config": json.dumps(asdict(config))}
+    if nonlinearity := getattr(model.rnn, "nonlinearity", None):
+        metadata[NONLINEARITY] = nonlinearity
+    return save(tensors, metadata=metadata)
 
 
 def recurrent_file(model_bytes: bytes) -> bytes:
-    """The `rnn.` part of a model file, its keys made torch.nn's own."""
+    """The `rnn.` part of a model file, its keys made torch.nn's own (and its nonlinearity kept)."""
     tensors: dict[str, Tensor] = load(model_bytes)
-    return save({k.removeprefix("rnn."): v for k, v in tensors.items() if k.startswith("rnn.")})
+    kept = {k: v for k, v in safetensors_metadata(model_bytes).items() if k == NONLINEARITY}
+    return save({k.removeprefix("rnn."): v for k, v in tensors.items() if k.startswith("rnn.")},
+                metadata=kept or None)

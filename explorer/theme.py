@@ -43,16 +43,31 @@ def apply_layout(fig: go.Figure, title: str | None = None, height: int = 320) ->
     return fig
 
 
+def legend_below(fig: go.Figure, entries: int) -> go.Figure:
+    """Legends of more than two entries go under the plot, where they cover no title."""
+    if entries > 2:
+        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+                          margin=dict(b=40 + 22 * ((entries + 1) // 2)), height=fig.layout.height + 60)
+    return fig
+
+
 def reference_line(fig: go.Figure, y: float, text: str = "", *, log_y: bool = False, dash: str = "dash",
-                   left: bool = False, above: bool = True) -> go.Figure:
+                   left: bool = False, above: bool = True, outside: bool = False) -> go.Figure:
     """A labelled dashed horizontal line across the plot (a baseline, a clip threshold).
 
     Cheaper than `add_hline` (which validates the figure several times over), and right on log
     axes, where an annotation's y is log10 of the value but a shape's is the value itself.
+    `outside`: the label goes in the right margin (made wide enough), where no curve can cover it.
     """
     fig.add_shape(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y,
                   line=dict(color=BASELINE_COLOR, dash=dash, width=1))
-    if text:
+    if text and outside:
+        lines = text.split("<br>")
+        fig.add_annotation(x=1, xref="x domain", y=math.log10(y) if log_y else y, yref="y", text=text,
+                           showarrow=False, xanchor="left", xshift=4, align="left",
+                           font=dict(color=BASELINE_COLOR, size=11))
+        fig.update_layout(margin=dict(r=12 + 6 * max(map(len, lines))))
+    elif text:
         fig.add_annotation(x=0 if left else 1, xref="x domain", y=math.log10(y) if log_y else y, yref="y",
                            text=text, showarrow=False, xanchor="left" if left else "right",
                            yanchor="bottom" if above else "top", font=dict(color=BASELINE_COLOR, size=11))

@@ -88,6 +88,10 @@ class Trace:
     def hidden_size(self) -> int:
         return self.hidden.shape[4]
 
+    def length(self, example: int = 0) -> int:
+        """The real steps of one probe example: the padding after them is not part of it."""
+        return self.seq_len if self.lengths is None else int(self.lengths[example])
+
     def token_labels(self, example: int = 0) -> list[str]:
         """Labels for the time axis of one probe example: its tokens, or t=0.. for values."""
         if self.inputs is not None and self.vocab is not None and self.inputs.ndim == 2:

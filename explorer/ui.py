@@ -34,6 +34,7 @@ from explorer.jobs import Handle, JobLayer, Status
 from explorer.jobs.train import Snapshot
 from explorer.live import LiveChart, Pace
 from explorer.presets import PRESETS
+from explorer.script import ExportError, run_script, script_name
 from explorer.tasks import TASKS
 from explorer.text.corpora import CORPORA
 from explorer.trace import pack_traces
@@ -41,6 +42,7 @@ from explorer.views import MAX_UNITS, views_for
 
 REFRESH_SECONDS = 0.2
 TRAIN_RUN_KEY = "train_run"
+FAVICON = str(Path(__file__).parent / "assets" / "favicon.png")  # served by the app, no outside host
 
 
 @dataclass(frozen=True)
@@ -351,6 +353,7 @@ def downloads(snap: Snapshot, prefix: str) -> None:
     packing the traces of a live run five times a second cost more than the page itself.
     """
     name = f"{snap.config.cell}-{snap.config.task}-T{snap.config.seq_len}-seed{snap.config.seed}"
+    script_download(snap.config, f"{prefix}_dl_script")
     cols = st.columns(4)
     cols[0].download_button("Metrics (CSV)", snap.history.to_csv, f"{name}-metrics.csv", "text/csv",
                             key=f"{prefix}_dl_metrics", on_click="ignore")
@@ -365,6 +368,19 @@ def downloads(snap: Snapshot, prefix: str) -> None:
                                 f"{name}-rnn.safetensors", key=f"{prefix}_dl_rnn", on_click="ignore",
                                 help="Keys as torch.nn names them: load_state_dict works on a fresh "
                                      f"{module_name(snap.config)} of the same size.")
+
+
+def script_download(config: RunConfig, key: str) -> None:
+    """The run as one standalone PyTorch script (explorer/script.py), or why there is none."""
+    try:
+        text = run_script(config, limits())
+    except ExportError as reason:
+        st.caption(f"No standalone script for this run: {reason}")
+        return
+    st.download_button("Run as a PyTorch script (.py)", text, script_name(config), "text/x-python", key=key,
+                       on_click="ignore", icon=":material/code:",
+                       help="One file, torch and numpy only: the same data, model and steps; it prints the "
+                            "same held-out loss. Hand it out as homework.")
 
 
 def module_name(config: RunConfig) -> str:
@@ -542,18 +558,20 @@ def _resend(key: str) -> None:
 
 
 # --- pieces the views pages share --------------------------------------------------------
-def view_with_downloads(view, trace, options, key: str, version: Hashable = None) -> None:
+def view_with_downloads(view, trace, options, key: str, version: Hashable = None,
+                        figure: go.Figure | None = None) -> None:
     """A view's figure, and under it (folded) its downloads: interactive HTML and the data as CSV.
     In a live panel, `version` says what the figure draws: a `live_chart` builds it again only when
-    that moves."""
+    that moves. `figure`: the view's figure as the page changed it (say, to share a colour scale)."""
     if version is None:
-        st.plotly_chart(view.figure(trace, options), key=key, config=export.chart_config(key))
+        figure = figure or view.figure(trace, options)
+        st.plotly_chart(figure, key=key, config=export.chart_config(key))
     else:
         live_chart(key, lambda: view.figure(trace, options), version=version)
     with st.expander(f"Download: {view.title.lower()}", icon=":material/download:"):
         html, csv = st.columns(2)
         html.download_button("Figure (interactive HTML)",
-                             lambda: export.figure_html(view.figure(trace, options), key),
+                             lambda: export.figure_html(figure or view.figure(trace, options), key),
                              file_name=f"{key}.html", mime="text/html", key=f"{key}_html", on_click="ignore")
         csv.download_button("Data (CSV)", lambda: export.table_csv(view.table(trace, options)),
                             file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore")

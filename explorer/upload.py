@@ -29,11 +29,13 @@ from explorer.weightfile import (
     KEY,
     MAX_BYTES,
     MAX_LAYERS,
+    NONLINEARITY,
     Entry,
     check_entry,
     check_index,
     recurrent,
     safetensors_index,
+    safetensors_metadata,
     tensor,
 )
 
@@ -83,6 +85,15 @@ def read_weights(data: bytes) -> dict[str, torch.Tensor]:
                           "rnn.state_dict(), 'rnn.safetensors').")
     found = check_index(index)
     return {name: tensor(index[name], storages) for name in found}
+
+
+def stated_nonlinearity(data: bytes) -> str | None:
+    """A vanilla RNN's nonlinearity as the file says it (the app's own files carry it in their
+    safetensors metadata); None when it does not: the weights alone cannot tell tanh from relu."""
+    if not _looks_like_safetensors(bytes(data)):
+        return None
+    said = safetensors_metadata(bytes(data)).get(NONLINEARITY)
+    return said if said in ("tanh", "relu") else None
 
 
 def _looks_like_safetensors(data: bytes) -> bool:

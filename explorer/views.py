@@ -38,10 +38,11 @@ class ViewOptions:
     def fit(self, trace: Trace) -> ViewOptions:
         clamp = lambda v, hi: int(min(max(int(v), 0), hi - 1))  # noqa: E731
         units = tuple(dict.fromkeys(clamp(u, trace.hidden_size) for u in self.units))[:MAX_UNITS] or (0,)
+        example = clamp(self.example, trace.batch_size)
         return replace(
             self, layer=clamp(self.layer, trace.num_layers),
             direction=clamp(self.direction, trace.num_directions),
-            example=clamp(self.example, trace.batch_size), cursor=clamp(self.cursor, trace.seq_len),
+            example=example, cursor=clamp(self.cursor, trace.length(example)),  # never into padding
             units=units, dims=3 if self.dims == 3 else 2,
             color_by=self.color_by if self.color_by in color_options(trace) else "time",
         )

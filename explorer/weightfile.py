@@ -36,6 +36,7 @@ SAFETENSORS_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF1
 DTYPES = {name: value for name, value in vars(torch).items() if isinstance(value, torch.dtype)}
 LARGEST = 2**62  # no shape, stride or offset in a real file comes near
 UNREADABLE = "This looks like a safetensors file, but it could not be read:"
+NONLINEARITY = "nonlinearity"  # metadata of the app's vanilla RNN files: tanh or relu (weights cannot say)
 
 
 @dataclass(frozen=True, slots=True)  # slots: a pickle cannot add to or change one
@@ -128,7 +129,8 @@ def check_entry(name: str, entry: Entry, layer: str) -> None:
                           "copy of it (tensor.clone()).")
 
 
-def safetensors_index(data: bytes) -> tuple[dict[str, Entry], dict[str, memoryview]]:
+def safetensors_header(data: bytes) -> tuple[dict, int]:
+    """The JSON header of a safetensors file (at most MAX_INDEX_BYTES) and where the tensors start."""
     size = int.from_bytes(data[:8], "little")
     if size > min(MAX_INDEX_BYTES, len(data) - 8):
         raise UploadError(f"{UNREADABLE} its header claims {size:,} bytes and at most "
@@ -139,7 +141,20 @@ def safetensors_index(data: bytes) -> tuple[dict[str, Entry], dict[str, memoryvi
         raise UploadError(f"{UNREADABLE} its header is not valid JSON. Was it cut short?") from None
     if not isinstance(header, dict):
         raise UploadError(f"{UNREADABLE} its header is not a table of tensors.")
-    body = memoryview(data)[8 + size:]
+    return header, 8 + size
+
+
+def safetensors_metadata(data: bytes) -> dict[str, str]:
+    """The text fields of a safetensors header's __metadata__ ({} when it has none)."""
+    metadata = safetensors_header(data)[0].get("__metadata__")
+    if not isinstance(metadata, dict):
+        return {}
+    return {k: v for k, v in metadata.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def safetensors_index(data: bytes) -> tuple[dict[str, Entry], dict[str, memoryview]]:
+    header, start = safetensors_header(data)
+    body = memoryview(data)[start:]
     index, storages = {}, {}
     for name, spec in header.items():
         if name == "__metadata__":

@@ -142,7 +142,7 @@ def inside_views(enc: Trace, dec: Trace, example: int, target_vocab: tuple[str, 
         ss.attention_view = "hidden"
     view = views[right.selectbox("View", list(views), format_func=lambda v: views[v].title,
                                  key="attention_view", persist_state="session")]
-    cursor = ui.time_cursor("attention_cursor", trace.seq_len)
+    cursor = ui.time_cursor("attention_cursor", trace.length(example))
     options = ViewOptions(direction=direction, example=example, cursor=cursor,
                           classes=target_vocab if trace.predictions is not None else None).fit(trace)
     ui.view_with_downloads(view, trace, options, f"attention_inside_{view.name}",

@@ -137,6 +137,10 @@ def decay_view(trace, spectra, seen) -> None:
 @ui.live_fragment(running)
 def live_panel() -> None:
     snap = run.snapshot() if run is not None else None
+    if snap is not None and snap.config != config:  # a preset or knob moved: draw what is set now
+        st.info("The settings changed since the last run: below, these settings before training. "
+                "Press **Train** to train them.", icon=":material/tune:")
+        snap = None
     if snap is None and problems:
         return
     if snap is not None:
@@ -144,8 +148,6 @@ def live_panel() -> None:
         if snap.divergence is not None:
             st.error(f"**Diverged at step {snap.divergence.step}.** {snap.divergence.explain()}",
                      icon=":material/error:")
-        if snap.config != config:
-            st.caption("Showing the run of earlier settings: press **Train** to run the current ones.")
     traces = snap.traces if snap is not None and snap.traces else [initial_trace(config)]
     trace = traces[-1]
     seen = (snap.config if snap is not None else config, trace.step, len(traces))  # what the views draw
@@ -184,6 +186,8 @@ def live_panel() -> None:
                 snap.config.clip_norm if snap.config.clip else None, None if div is None else div.step),
                 run, h["step"], h["grad_norm"], h["grad_norm_clipped"])
         words.markdown(TEXT["clipping"])
+    if snap is not None and not snap.active:
+        ui.script_download(snap.config, f"{P}_dl_script")
     if running and not (snap is not None and snap.active):
         st.rerun()  # the run ended: redraw the page once, without the timer
 

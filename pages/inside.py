@@ -6,6 +6,7 @@ from explorer import RunConfig, stepthrough, ui
 from explorer.examples import EXAMPLES
 from explorer.figures.gates import gate_title
 from explorer.figures.gradients import gradient_flow_line
+from explorer.figures.scales import share_color_scales
 from explorer.interventions import Intervention, rerun, scored_by, summary
 from explorer.jobs.train import Snapshot
 from explorer.tasks import TASKS
@@ -66,9 +67,13 @@ def compare(by_step: dict[int, Trace], trace: Trace, options: ViewOptions) -> No
                              persist_state="session")
     shown = {view.title: view for view in sorted(views_for(trace), key=lambda v: v.name != "hidden")}
     choice = st.selectbox("View", list(shown), key=f"{P}_compare_view", persist_state="session")
-    for column, moment, side in zip(st.columns(2), (other, trace.step), "ab", strict=True):
+    moments = (other, trace.step)
+    figures = [shown[choice].figure(by_step[moment], options) for moment in moments]
+    share_color_scales(figures)  # one colour, one number on both sides
+    for column, moment, figure, side in zip(st.columns(2), moments, figures, "ab", strict=True):
         with column:
-            ui.view_with_downloads(shown[choice], by_step[moment], options, f"{P}_compare_{side}")
+            ui.view_with_downloads(shown[choice], by_step[moment], options, f"{P}_compare_{side}",
+                                   figure=figure)
 
 
 def intervene(trace: Trace, first: Trace, options: ViewOptions) -> None:
@@ -126,8 +131,8 @@ if snap is None or snap.trace is None:
         st.info(about)
     pick, go_col = st.columns([3, 1], vertical_alignment="bottom")
     example = pick.selectbox("Example", list(EXAMPLES), key=f"{P}_preset", persist_state="session")
-    if go_col.button("Train a small example", key=f"{P}_train_example", type="primary"):
-        ss[f"{P}_example_on"] = True
+    go_col.button("Train a small example", key=f"{P}_train_example", type="primary",  # a callback: the
+                  on_click=ss.__setitem__, args=(f"{P}_example_on", True))  # notice above goes at once
     if not ss.get(f"{P}_example_on"):
         st.stop()
     snap = example_run(EXAMPLES[example])
@@ -137,6 +142,8 @@ else:
     if snap.live:
         st.button("Refresh", key=f"{P}_refresh", icon=":material/refresh:")
 
+if not snap.live:
+    ui.script_download(snap.config, f"{P}_dl_script")
 by_step = {trace.step: trace for trace in (snap.traces or [snap.trace])}
 steps = list(by_step)
 if ss.get(f"{P}_moment") == ss.get(f"{P}_latest"):  # following the newest recording: keep following
@@ -160,7 +167,7 @@ keep(f"{P}_direction", list(range(trace.num_directions)), 0)
 cols[2].selectbox("Direction", range(trace.num_directions), format_func=("forward", "backward").__getitem__,
                   key=f"{P}_direction", disabled=trace.num_directions == 1, persist_state="session")
 
-cursor = ui.time_cursor(f"{P}_t", trace.seq_len)
+cursor = ui.time_cursor(f"{P}_t", trace.length(ss[f"{P}_example"]))  # its real steps, not the padding
 ss[f"{P}_units"] = [u for u in ss.get(f"{P}_units", [0]) if u < trace.hidden_size] or [0]
 ss.setdefault(f"{P}_dims", "2D")
 keep(f"{P}_color", ["time", "target"] if task else ["time"], "time")

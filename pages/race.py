@@ -120,6 +120,10 @@ with race_tab:
                 {c: t.step for c, t in shown.items()}),
                 version=(first, *((c, t.step) for c, t in shown.items())))  # a new recording, a new figure
             st.markdown(TEXT["flow"])
+        if not snap.active:
+            with st.expander("Run one cell's race as a PyTorch script", icon=":material/code:"):
+                for cell, run in snap.runs.items():
+                    ui.script_download(run.config, f"{P}_dl_script_{cell}")
         if racing and not snap.active:
             st.rerun()  # the race ended: redraw once, with the cursor
 

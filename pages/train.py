@@ -59,10 +59,13 @@ def apply_fix(change: dict) -> None:
     ui.set_config("train", fixed)
     st.session_state["train_preset"] = "custom"
     ui.start_run(RUN, fixed)
+    st.session_state["train_fixed"] = True  # the card is in the live panel: see live_panel
 
 
 @ui.live_fragment(live)
 def live_panel() -> None:
+    if st.session_state.pop("train_fixed", False):  # a fix clicked in this fragment: redraw the whole
+        st.rerun(scope="app")  # page, so the sidebar, the URL and the panel's timer follow the new run
     snap = ui.lab_snapshot()
     if snap is None:
         st.info("No run yet: press **Train** (or pick a preset first).")

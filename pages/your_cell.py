@@ -80,7 +80,7 @@ def live_panel() -> None:
     trace = snap.trace
     if trace is None:
         return
-    cursor = ui.time_cursor(f"{P}_t", trace.seq_len)
+    cursor = ui.time_cursor(f"{P}_t", trace.length(0))  # the views show probe example 1
     options = ViewOptions(cursor=cursor, units=tuple(ss.get(f"{P}_units", [0]))).fit(trace)
     tabs = ui.remembered_tabs(f"{P}_tab", tabs_for(trace))
     ui.views_in_tabs(P, trace, options, tabs)

@@ -10,6 +10,7 @@ from explorer.trace import Trace
 from explorer.views import ViewOptions, tabs_for
 
 P = "your_model"
+NONLINEARITIES = {"tanh": "tanh", "relu": "ReLU"}  # a vanilla RNN's, as the page writes them
 KEPT = f"{P}_kept_file"  # (name, bytes) of the last upload: the uploader forgets it on another page
 ss = st.session_state
 
@@ -84,8 +85,15 @@ try:
     nonlinearity, batch_first = "tanh", True
     cols = st.columns(2)
     if arch.cell.startswith("rnn"):
-        nonlinearity = cols[0].radio("Nonlinearity (a vanilla RNN's weights do not say)", ["tanh", "relu"],
-                                     key=f"{P}_nonlinearity", horizontal=True, persist_state="session")
+        said = upload.stated_nonlinearity(data)  # the app's own files carry it
+        if said:
+            nonlinearity = said
+            cols[0].caption(f"Nonlinearity: **{NONLINEARITIES[said]}**, as the file says (its metadata).")
+        else:
+            nonlinearity = cols[0].radio("Nonlinearity: the file does not say, and a vanilla RNN's weights "
+                                         "cannot — pick the one it was trained with", list(NONLINEARITIES),
+                                         format_func=NONLINEARITIES.get, key=f"{P}_nonlinearity",
+                                         horizontal=True, persist_state="session")
         arch = architecture(data, nonlinearity)
     batch_first = cols[1].toggle("batch_first layout", value=True, key=f"{P}_batch_first",
                                  help="How the input is fed: (batch, time, features) or (time, batch, …).",

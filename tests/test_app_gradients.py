@@ -153,3 +153,20 @@ def test_lstm_preset_trains_and_shows_the_cell_states_gradient(lab):
     assert heat.shape == (len(snap.traces), 50) and len(snap.traces) > 2
     np.testing.assert_allclose(heat, np.log10([t.cell_grad_norm[0, 0] for t in snap.traces]), atol=1e-6)
     assert "‖dL/dc_t‖" in found["gradients_cell_heatmap"]["layout"]["title"]["text"]
+
+
+def test_a_new_preset_after_a_run_draws_the_new_settings_not_the_old_run(lab):
+    """After a 50-step LSTM run, picking the vanishing preset (tanh RNN, T=50) shows the tanh RNN at
+    its initialization, with a notice, not the LSTM's finished run under a grey caption."""
+    train(lab, "lab-forget-bias", steps=50)
+    assert {"gradients_cell_heatmap"} <= set(charts(lab))  # the LSTM run: ‖dL/dc_t‖ too
+    assert "Run as a PyTorch script (.py)" in [b.proto.label for b in lab.get("download_button")]
+    lab.selectbox(key="gradients_preset").set_value("lab-irnn").run()
+    assert not lab.exception
+    found = charts(lab)
+    assert "gradients_cell_heatmap" not in found  # no cell state: the ReLU RNN's own view
+    heat = values(found["gradients_flow_heatmap"], axis="z")
+    assert heat.shape == (1, 50)  # one recording: the new settings before training
+    assert any("Before any training" in c.value for c in lab.caption)
+    assert any("settings changed since the last run" in i.value for i in lab.info)
+    assert not any(e.value.startswith("**Diverged") for e in lab.error)

@@ -83,6 +83,7 @@ def test_moving_the_cursor_moves_the_highlight_in_every_view():
     """The slider, ◀ and ▶ set the step that every view (and the step-through) highlights."""
     at = page()
     at.button(key="inside_train_example").click().run()
+    at.selectbox(key="inside_example").set_value(2).run()  # all 10 steps real (example 1 has 6)
     at.slider(key="inside_t").set_value(5).run()
     assert not at.exception
     figures = every_view(at)
@@ -178,3 +179,43 @@ def test_an_intervention_reruns_the_probe_beside_the_untouched_run():
     cell_line = values(flow, next(k for k, t in enumerate(flow["data"]) if "c_t" in t["name"]))
     assert cell_line[:5].min() < 1e-3 * cell_line.max()
     assert at.dataframe[0].value["largest output change"][0] > 0
+
+
+def test_the_no_run_notice_goes_as_soon_as_the_example_is_trained():
+    """The click that trains the example also takes the 'No run yet' notice away (it stayed until
+    the next rerun) and says what is shown instead."""
+    at = page()
+    at.button(key="inside_train_example").click().run()
+    assert not at.exception
+    assert not any("No run from the Train page yet" in info.value for info in at.info)
+    assert any("Showing a small example below" in caption.value for caption in at.caption)
+    assert [b.proto.label for b in at.get("download_button")][0] == "Run as a PyTorch script (.py)"
+
+
+def test_the_time_cursor_stays_within_the_examples_real_steps():
+    """Parity pads its strings: probe example 7 has 3 real bits of 10 steps. The cursor's slider ends
+    at its last real step, and a cursor set on a longer example is brought back, not into padding."""
+    at = page()
+    at.button(key="inside_train_example").click().run()  # LSTM parity, T=10; lengths 6 9 10 6 4 9 3 10
+    at.selectbox(key="inside_example").set_value(2).run()
+    at.slider(key="inside_t").set_value(9).run()
+    at.selectbox(key="inside_example").set_value(6).run()
+    assert not at.exception
+    assert at.slider(key="inside_t").max == 2 and at.slider(key="inside_t").value == 2
+    assert {figure["layout"]["meta"]["cursor"] for figure in charts(at).values()} == {2}
+    at.button(key="inside_t_next").click().run()
+    assert at.slider(key="inside_t").value == 2
+
+
+def test_compare_moments_draws_both_sides_on_one_colour_scale():
+    """The later recording's states are twice the earlier's: both heatmaps span the later one's range,
+    so a colour means the same h on both sides (each had its own scale)."""
+    early, late = replace(hand_trace(), step=0), replace(hand_trace(), step=40)
+    late.hidden = late.hidden * 2
+    at = page(FinishedRun(early, late))
+    at.session_state["inside_tab"] = "Compare moments"
+    found = charts(at.run())
+    limit = float(abs(late.hidden[:, :, 0]).max())  # probe example 1, every layer and direction
+    for side in "ab":
+        axis = found[f"inside_compare_{side}"]["layout"]["coloraxis"]
+        assert (axis["cmin"], axis["cmax"]) == pytest.approx((-limit, limit))

@@ -106,7 +106,8 @@ def test_a_share_link_reproduces_the_run():
 def test_downloads_appear_when_a_run_ends(app):
     train(app, hidden_size=8, steps=50)
     labels = [b.proto.label for b in app.get("download_button")]
-    assert labels == ["Metrics (CSV)", "Probe traces (.npz)", "Model (safetensors)", "Recurrent layer only"]
+    assert labels == ["Run as a PyTorch script (.py)", "Metrics (CSV)", "Probe traces (.npz)",
+                      "Model (safetensors)", "Recurrent layer only"]
 
 
 def test_reset_forgets_the_run_and_the_settings(app):

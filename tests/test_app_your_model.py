@@ -78,3 +78,23 @@ def test_typed_input_is_checked_then_used(at):
     at.text_area(key="your_model_text").set_value("1, 2, 3\n4 5 6\n0 0 0\n").run()
     assert not at.error
     assert at.slider(key="your_model_t").max == 2  # three typed steps
+
+
+def test_the_apps_own_relu_file_opens_as_relu_and_a_bare_one_says_it_cannot_tell(at):
+    """The Train page's "Recurrent layer only" file of a ReLU RNN carries its nonlinearity in its
+    metadata: it opens as ReLU, not tanh, with no choice to make. A file without it says so next to
+    the choice."""
+    from explorer.checkpoint import model_file, recurrent_file
+    from explorer.config import RunConfig
+    from explorer.train import Trainer
+
+    config = RunConfig(cell="rnn_relu", task="adding", hidden_size=4, steps=1)
+    upload(at, "relu.safetensors", recurrent_file(model_file(Trainer(config).model, config)))
+    assert not at.exception
+    assert "Vanilla RNN (ReLU)" in at.success[0].value
+    assert not at.radio  # nothing to pick: the file says
+    assert any("**ReLU**, as the file says" in c.value for c in at.caption)
+
+    upload(at, "bare.safetensors", save_safetensors(torch.nn.RNN(3, 4).state_dict()))
+    assert "Vanilla RNN (tanh)" in at.success[0].value
+    assert "the file does not say" in at.radio(key="your_model_nonlinearity").label

@@ -75,3 +75,52 @@ def test_a_finite_blow_up_is_named_in_the_summary(capsys):
     assert main(["train", "--optimizer", "sgd", "--lr", "10", "--clip-norm", "1000", "--steps", "10",
                  "--hidden-size", "8", "--quiet"]) == 0
     assert "far above where it started" in capsys.readouterr().out
+
+
+def test_list_names_every_cell_task_and_preset_from_the_registries(capsys):
+    from explorer.cells import CELLS
+    from explorer.presets import PRESETS
+    from explorer.seq2seq import TASKS as SEQ2SEQ_TASKS
+    from explorer.tasks import TASKS
+
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    entries = {line.split()[0]: line for line in lines if line.startswith("  ")}
+    for registry in (CELLS, TASKS, PRESETS, SEQ2SEQ_TASKS):
+        for name, entry in registry.items():
+            assert entry.title in entries[name]
+    assert "  lstm_cifg" in "\n".join(lines) and "  exploding-clipped" in "\n".join(lines)
+
+
+def test_a_preset_sets_the_run_and_explicit_flags_override_it(capsys):
+    assert main(["train", "--preset", "parity-gru", "--steps", "3", "--hidden-size", "4", "--json"]) == 0
+    config = json.loads(capsys.readouterr().out)["config"]
+    # the preset's cell, task and length; the flags' steps and units
+    assert config == {"cell": "gru", "hidden_size": "4", "task": "parity", "seq_len": "20", "steps": "3"}
+    assert main(["train", "--preset", "exploding", "--clip", "--steps", "2", "--json"]) == 0
+    config = json.loads(capsys.readouterr().out)["config"]
+    assert config["spectral_radius"] == "1.5" and "clip" not in config  # the preset's clip=False overridden
+
+
+def test_an_unknown_preset_is_refused_by_name(capsys):
+    assert main(["train", "--preset", "nope", "--quiet"]) == 2
+    assert "Unknown preset 'nope'. Choose one of: quick-start," in capsys.readouterr().err
+
+
+def test_seq2seq_trains_headless_and_prints_exact_match_against_the_baseline(tmp_path, capsys):
+    code = main(["seq2seq", "--task", "reverse", "--seq-len", "4", "--hidden-size", "8", "--steps", "5",
+                 "--attention", "dot", "--json", "--out", str(tmp_path)])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "finished" and result["steps"] == 5
+    assert 0 <= result["exact_match"] <= 1 and 0 <= result["baseline_exact_match"] <= 1
+    rows = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert rows[0].startswith("step,loss,token_accuracy") and len(rows) == 6
+
+
+def test_seq2seq_settings_and_out_are_checked_before_training(capsys):
+    assert main(["seq2seq", "--hidden-size", "7", "--task", "nope", "--steps", "20000", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "use an even number" in err and "Unknown task 'nope'" in err
+    assert main(["seq2seq", "--steps", "20000", "--quiet", "--out", __file__]) == 2
+    assert capsys.readouterr().err.startswith("Nothing was trained:\n  --out ")

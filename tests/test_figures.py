@@ -84,3 +84,60 @@ def test_predictions_view_follows_the_task_shape():
     trace.targets, trace.predictions = np.array([[0.5], [1.2]]), np.array([[0.4], [1.0]])
     points = predictions_figure(trace, "many_to_one", "regression").data[1]
     assert list(points.x) == [0.5, 1.2] and list(points.y) == [0.4, 1.0]
+
+
+def test_anatomy_draws_no_labels_on_the_curve_and_names_each_curve_apart():
+    """Cell anatomy's points carry no text on the σ/tanh curves (they piled up there): colour is the
+    block, shape the unit, each in the legend; the curves' own names sit apart from each other."""
+    from explorer import stepthrough
+    from explorer.figures.anatomy import cell_step_figure
+
+    weights = stepthrough.example_weights("lstm", 3, 3, 0)
+    x, h, c = np.array([1.0, 0.0, -1.0]), np.array([0.5, 0.0, -0.5]), np.full(3, 0.5)
+    step = stepthrough.step(stepthrough.StepInput("lstm", x, h, c, weights, prev={}))
+    fig = cell_step_figure("lstm", step.pre, step.post, {"h_prev": h, "c_prev": c} | step.states, step.kinds)
+    on_curves = [t for t in fig.data if t.type == "scatter" and t.xaxis in (None, "x")]
+    assert all("text" not in t.mode for t in on_curves)
+    points = {t.name: t for t in on_curves if t.mode == "markers" and t.x[0] is not None}
+    assert set(points) == {"i", "f", "g", "o"}
+    assert list(points["f"].marker.symbol) == ["circle", "square", "diamond"]
+    assert [t.name for t in on_curves if t.x[0] is None] == ["unit 0", "unit 1", "unit 2"]
+    labels = {a.text: a for a in fig.layout.annotations if a.text in ("σ", "tanh")}
+    assert abs(labels["σ"].y - labels["tanh"].y) > 0.9  # near 0 and near -1, not both at 1
+
+
+def test_the_sine_predictions_legend_sits_under_the_plot_not_over_its_title():
+    trace = hand_made_trace()
+    trace.targets = trace.predictions = np.linspace(-1, 1, 12).reshape(2, 6, 1)
+    trace.forecast = np.zeros((2, 3, 1))  # three entries: target, prediction, forecast
+    fig = predictions_figure(trace, "many_to_many", "regression")
+    assert fig.layout.title.text.startswith("Next-value prediction")
+    assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0
+
+
+def test_a_blow_up_labels_a_few_decades_not_every_one():
+    """Norms from 0.3 to 1e19 (the exploding preset): about six labels, not twenty; a calm run keeps
+    one label per decade."""
+    steps = np.arange(1, 61)
+    norms = 10.0 ** np.linspace(-0.5, 19, 60)
+    fig = gradient_norm_curve(steps, norms, np.minimum(norms, 1.0), threshold=1.0)
+    dtick = fig.layout.yaxis.dtick
+    assert dtick == 4 and (19 + 0.5) / dtick <= 6  # 10^0, 10^4, … 10^16, 10^20
+    calm = gradient_norm_curve(steps, np.full(60, 2.0), np.ones(60), threshold=1.0)
+    assert calm.layout.yaxis.dtick == 1
+
+
+def test_shared_colour_scales_take_the_union_and_keep_zero_in_the_middle():
+    import plotly.graph_objects as go
+
+    from explorer.figures.scales import share_color_scales
+
+    def figure(c_limit, gate_top):
+        return go.Figure([go.Heatmap(z=[[0]], zmin=-c_limit, zmax=c_limit, zmid=0),
+                          go.Heatmap(z=[[0]], zmin=0, zmax=gate_top), go.Scatter(x=[0], y=[0])])
+
+    a, b = figure(1.0, 1.0), figure(3.0, 0.5)
+    share_color_scales([a, b])
+    for fig in (a, b):
+        assert (fig.data[0].zmin, fig.data[0].zmax) == (-3.0, 3.0)
+        assert (fig.data[1].zmin, fig.data[1].zmax) == (0, 1.0)

@@ -150,7 +150,11 @@ def test_race_figures_overlay_losses_and_put_profiles_side_by_side():
     assert [t.name for t in bold] == ["tanh", "LSTM"]
     assert [t.line.color for t in bold] == [CELL_COLORS["rnn_tanh"], CELL_COLORS["lstm"]]
     np.testing.assert_allclose(bold[0].y, 0.17)
-    assert {s.x0 for s in fig.layout.shapes} >= {20} and fig.layout.shapes[0].y0 == pytest.approx(1 / 6)
+    assert {s.x0 for s in fig.layout.shapes} >= {20}
+    assert [s.y0 for s in fig.layout.shapes if s.xref == "x domain"] == [pytest.approx(1 / 6)]
+    # the baseline's label sits in the right margin: the tanh RNN's line lies on the baseline
+    label = next(a for a in fig.layout.annotations if a.text == "predict 1")
+    assert (label.x, label.xanchor) == (1, "left") and fig.layout.margin.r >= 12 + 6 * len("predict 1")
 
     flow = cfig.race_flow_figure({"rnn_tanh": np.array([1e-12, 1.0]), "lstm": np.array([0.5, 1.0])}, titles,
                                  {"lstm": np.array([0.9, 1.0])}, {"rnn_tanh": 40, "lstm": 40})

@@ -193,6 +193,12 @@ def test_trajectory_colours_by_class_and_rings_the_cursor_step(dims):
     assert by_time.data[1].marker.colorbar.title.text == "step"
 
 
+def test_the_3d_trajectory_is_seen_from_far_enough_to_fit_the_figure():
+    """Plotly's camera, 1.25 along each axis, cut the cube's bottom corner and two axis titles."""
+    eye = trajectory(hand_trace(layers=1, dirs=1), dims=3).layout.scene.camera.eye
+    assert eye.x is not None and np.hypot(eye.x, eye.y) >= 2.5 and 1.0 <= eye.z < eye.x
+
+
 def test_every_view_builds_for_every_cell_and_gates_only_where_there_are_some():
     for cell in GATES:
         trace = hand_trace(cell)

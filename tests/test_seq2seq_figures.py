@@ -46,7 +46,9 @@ def test_bars_and_context_show_one_step():
     assert tuple(bars.layout.yaxis.range) == (0, 1)
     context = context_vector(np.array([-0.5, 0.0, 0.25]))
     np.testing.assert_allclose(context.data[0].y, [-0.5, 0.0, 0.25])
-    assert context.data[0].marker.cmin == -0.5 and context.data[0].marker.cmax == 0.5
+    # one colour string per bar on a scale symmetric about 0: -0.5 the blue end, 0 the middle, 0.25 red
+    blue, white, red = context.data[0].marker.color
+    assert (blue, white, red) == ("rgb(5, 48, 97)", "rgb(247, 247, 247)", "rgb(229, 131, 104)")
 
 
 def test_token_comparison_marks_each_token_right_or_wrong():

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale, sample_colorscale
 
 from explorer.theme import BASELINE_COLOR, DIVERGING, SEQUENTIAL, SERIES_COLORS, apply_layout
 
@@ -58,12 +59,16 @@ def attention_bars(weights: np.ndarray, source: Sequence[str], title: str | None
 
 
 def context_vector(context: np.ndarray, title: str | None = None) -> go.Figure:
-    """c_t = Σ_j α_tj h_j as one bar per unit, blue negative and red positive."""
+    """c_t = Σ_j α_tj h_j as one bar per unit, blue negative and red positive.
+
+    Each bar gets its colour as a string: given numbers and a colour scale, plotly.js still reads
+    every number as a colour for the hover label and warns once per bar per redraw."""
     context = np.asarray(context, dtype=float)
     limit = max(float(np.abs(context).max()) if context.size else 0.0, 1e-9)
+    share = list((context / limit + 1) / 2)  # -limit..limit -> 0..1 on the scale
+    colors = sample_colorscale(get_colorscale(DIVERGING), share) if share else []
     fig = go.Figure(go.Bar(
-        x=np.arange(len(context)), y=context,
-        marker=dict(color=context, colorscale=DIVERGING, cmin=-limit, cmax=limit),
+        x=np.arange(len(context)), y=context, marker=dict(color=colors),
         hovertemplate="unit %{x}<br>c = %{y:.3f}<extra></extra>"))
     fig.update_xaxes(title_text="unit of the context vector c_t")
     fig.update_yaxes(title_text="c_t")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.theme import BASELINE_COLOR, SERIES_COLORS, apply_layout
+from explorer.theme import BASELINE_COLOR, SERIES_COLORS, apply_layout, legend_below
 from explorer.trace import Trace
 
 WRONG_COLOR = "#D55E00"
@@ -38,7 +38,8 @@ def _sequence_regression(trace: Trace, classes, example: int) -> go.Figure:
         fig.add_vline(x=steps[-len(forecast)] - 0.5, line=dict(color=BASELINE_COLOR, width=1))
     fig.update_xaxes(title_text="time step")
     fig.update_yaxes(title_text="value")
-    return apply_layout(fig, title=f"Next-value prediction, probe example {example + 1}")
+    return legend_below(apply_layout(fig, title=f"Next-value prediction, probe example {example + 1}"),
+                        len(fig.data))
 
 
 def _value_regression(trace: Trace, classes, example: int) -> go.Figure:

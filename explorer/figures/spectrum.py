@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from explorer.figures.gradients import add_floor, flow_traces
 from explorer.gradients import Spectrum, floored, power_curve
-from explorer.theme import BASELINE_COLOR, CELL_COLORS, GATE_COLORS, SERIES_COLORS, apply_layout
+from explorer.theme import BASELINE_COLOR, CELL_COLORS, GATE_COLORS, SERIES_COLORS, apply_layout, legend_below
 
 UNIT_COLOR = "#444444"
 
@@ -25,14 +25,6 @@ def _color(gate: str, cell: str) -> str:
 def _label(gate: str) -> str:
     """The matrix's name: W_hh, one gate's block W_hi…, or a product named in full (W_yh·W_hy)."""
     return gate if gate.startswith("W") else f"W_h{gate}" if gate else "W_hh"
-
-
-def _legend_below(fig: go.Figure, entries: int) -> go.Figure:
-    """Legends of more than two entries go under the plot, where they cover no title."""
-    if entries > 2:
-        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
-                          margin=dict(b=40 + 22 * ((entries + 1) // 2)), height=fig.layout.height + 60)
-    return fig
 
 
 def eigenvalue_figure(spectra: Sequence[Spectrum], cell: str = "") -> go.Figure:
@@ -55,7 +47,7 @@ def eigenvalue_figure(spectra: Sequence[Spectrum], cell: str = "") -> go.Figure:
     fig.update_xaxes(title_text="real part", range=[-reach, reach], zeroline=True)
     fig.update_yaxes(title_text="imaginary part", range=[-reach, reach], scaleanchor="x", scaleratio=1)
     apply_layout(fig, title="Eigenvalues of W_hh (dashed: the unit circle)", height=380)
-    return _legend_below(fig, len(spectra))
+    return legend_below(fig, len(spectra))
 
 
 def singular_value_figure(spectra: Sequence[Spectrum], cell: str = "") -> go.Figure:
@@ -70,7 +62,7 @@ def singular_value_figure(spectra: Sequence[Spectrum], cell: str = "") -> go.Fig
     fig.update_xaxes(title_text="index (largest first)")
     fig.update_yaxes(title_text="singular value", rangemode="tozero")
     apply_layout(fig, title="Singular values of W_hh", height=380)
-    return _legend_below(fig, len(spectra))
+    return legend_below(fig, len(spectra))
 
 
 def spectral_series_figure(steps: np.ndarray, radius: Mapping[str, np.ndarray],
@@ -87,7 +79,7 @@ def spectral_series_figure(steps: np.ndarray, radius: Mapping[str, np.ndarray],
     fig.update_xaxes(title_text="training step", rangemode="tozero")
     fig.update_yaxes(title_text="ρ and σ_max", rangemode="tozero")
     apply_layout(fig, title="Spectral radius and σ_max over training")
-    return _legend_below(fig, 2 * len(radius))
+    return legend_below(fig, 2 * len(radius))
 
 
 def decay_figure(measured: np.ndarray, predictions: Mapping[str, float],

@@ -122,6 +122,9 @@ def learning_curve(steps: np.ndarray, values: np.ndarray, **settings) -> go.Figu
     return LearningCurve(**settings).extend(steps, values).figure()
 
 
+DECADE_LABELS = 6  # at most about this many labels on a gradient norm's log axis
+
+
 def _drawable(norms) -> np.ndarray:
     """Norms a log axis can draw; NaN (a gap) for the rest."""
     norms = np.asarray(norms, dtype=float)
@@ -154,6 +157,17 @@ class GradientNormCurve(Curve):
                 self.acted += int(np.sum(drawable > self.threshold))
         return self
 
+    def shape(self) -> int:
+        """Decades between two labels of the log axis: 1, more when the norms span over
+        DECADE_LABELS decades (a blow-up to 1e19 labelled every decade piled 20 labels up).
+        A new value redraws the whole figure (see explorer.live)."""
+        norms = np.concatenate([self.before.y, self.after.y]) if self.threshold is not None else self.before.y
+        norms = norms[np.isfinite(norms) & (norms > 0)]
+        if not norms.size:
+            return 1
+        span = math.log10(norms.max()) - math.log10(norms.min())
+        return max(1, math.ceil(span / DECADE_LABELS))
+
     def series(self) -> list[tuple[np.ndarray, np.ndarray, str]]:
         x, top, k = self.before.x, self.before.y, self.before.k
         found = [(x, top, binned_name("before clipping", k, "max"))]
@@ -181,7 +195,7 @@ class GradientNormCurve(Curve):
                           annotation_text=f"diverged at step {self.diverged_at}",
                           annotation_position="top left")
         fig.update_xaxes(title_text="training step", rangemode="tozero")
-        fig.update_yaxes(title_text="gradient norm", type="log", dtick=1, exponentformat="power")
+        fig.update_yaxes(title_text="gradient norm", type="log", dtick=self.shape(), exponentformat="power")
         return apply_layout(fig)
 
 

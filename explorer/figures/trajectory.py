@@ -69,6 +69,9 @@ def point_targets(trace: Trace) -> np.ndarray:
     return np.repeat(targets.reshape(batch, -1)[:, :1], steps, axis=1)
 
 
+CAMERA_EYE = dict(x=1.8, y=1.8, z=1.1)  # where a 3D trajectory is seen from
+
+
 def trajectory(trace: Trace, layer: int = 0, direction: int = 0, cursor: int = 0, dims: int = 2,
                color_by: str = "time", classes: tuple[str, ...] | None = None) -> go.Figure:
     """Every probe example's h_t path (grey lines), its points coloured by time or target, and
@@ -112,7 +115,10 @@ def trajectory(trace: Trace, layer: int = 0, direction: int = 0, cursor: int = 0
                           hovertemplate=f"example %{{text}}, step {cursor}<extra></extra>"))
     names = [f"PC{i + 1} ({explained[i]:.0%} of variance)" for i in range(dims)]
     if dims == 3:
-        fig.update_layout(scene=dict(xaxis_title=names[0], yaxis_title=names[1], zaxis_title=names[2]))
+        # the camera further back than plotly's (1.25, 1.25, 1.25): from there the cube's bottom
+        # corner and two axis titles fell outside the figure
+        fig.update_layout(scene=dict(xaxis_title=names[0], yaxis_title=names[1], zaxis_title=names[2],
+                                     camera=dict(eye=CAMERA_EYE)))
     else:
         fig.update_xaxes(title_text=names[0])
         fig.update_yaxes(title_text=names[1])

@@ -36,11 +36,23 @@ def corpus_from_file(config: RunConfig, path: str) -> tuple[RunConfig, str]:
         return config, f"--text-file {path!r}: {exc}"
 
 
-def save_model(folder: Path, trainer) -> None:
+def model_saves(trainer) -> dict:
+    """The --out files of a text run: file name -> its writer (`__main__.save_into`)."""
     from explorer.checkpoint import model_file
 
-    (folder / MODEL).write_bytes(model_file(trainer.model, trainer.cfg))
-    (folder / ALPHABET).write_text(json.dumps({"alphabet": "".join(trainer.task.vocab)}))
+    alphabet = json.dumps({"alphabet": "".join(trainer.task.vocab)})
+    return {MODEL: lambda path: path.write_bytes(model_file(trainer.model, trainer.cfg)),
+            ALPHABET: lambda path: path.write_text(alphabet)}
+
+
+def add_parser(commands) -> None:
+    sample = commands.add_parser("sample", help="print text drawn from a text model saved with train --out")
+    sample.add_argument("folder", help="the --out folder of a text run")
+    sample.add_argument("--length", type=int, default=200, help="characters to draw")
+    sample.add_argument("--temperature", type=float, default=1.0, help="0.1 (careful) to 2 (wild)")
+    sample.add_argument("--prime", default="", help="text the model reads before drawing")
+    sample.add_argument("--top-k", type=int, default=0, help="draw from the k likeliest only (0: all)")
+    sample.add_argument("--seed", type=int, default=0, help="same seed, same text")
 
 
 def load_saved(folder: Path):
