@@ -46,6 +46,15 @@ def test_a_hash_without_its_text_says_to_upload_it_again(layer):
     assert run.snapshot().status == Status.ERROR and "upload it again" in run.snapshot().error
 
 
+def test_a_worker_forgets_a_persons_text_once_its_job_has_it(layer, trained):
+    """One session's text never trains another's run: a plain train job naming the hash (a shared
+    link) on the same worker, right after the text's own job, is refused."""
+    assert trained.status == Status.FINISHED
+    run = layer.submit("train", CONFIG)
+    assert run.join(WAIT)
+    assert run.snapshot().status == Status.ERROR and "upload it again" in run.snapshot().error
+
+
 def test_samples_from_a_worker_equal_samples_drawn_here(layer, trained):
     spec = SampleSpec(trained.config, trained.alphabet, trained.weights, "she ", 40, (0.5, 1.5, 0.0), 0, 3)
     cold, hot, greedy = layer.call("text_sample", spec)

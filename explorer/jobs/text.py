@@ -4,8 +4,9 @@ sent at every probe so it can be sampled mid-run), and on the quick lane, each o
 "text_read" (units over a text, and its connectivity). The page checks a request before it asks
 (`generate.sample_problems`, `model.read_problems`).
 
-A person's own text travels inside the "text" spec to the worker, which keeps it under its
-hash (`explorer.text.corpus.remember`); the RunConfig names only the hash.
+A person's own text travels inside the "text" spec to the worker, which holds it under its hash
+(`explorer.text.corpus.remember`) only while the job builds its trainer; the RunConfig names only
+the hash, and a job that names a hash without bringing the text is refused.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class TextWork(TrainWork):
         self.text = spec.text
 
     def begin(self) -> dict:
-        from explorer.text.corpus import MISSING_TEXT, USER_KEY, remember
+        from explorer.text.corpus import MISSING_TEXT, USER_KEY, forget, remember
         from explorer.train import ConfigError
 
         if not self.text and USER_KEY.fullmatch(self.config.corpus):  # never what a worker kept before
@@ -54,7 +55,10 @@ class TextWork(TrainWork):
                     raise ConfigError(["The text does not match the corpus the settings name."])
             except ValueError as bad:
                 raise ConfigError([str(bad)]) from None
-        payload = super().begin()
+        try:
+            payload = super().begin()  # the trainer's task holds the corpus from here on
+        finally:
+            forget(self.config.corpus)  # so no later job in this worker finds the text by its key
         return payload | {"alphabet": "".join(self.trainer.task.vocab), "weights": _weights(self.trainer)}
 
     def advance(self) -> dict:

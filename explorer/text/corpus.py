@@ -143,6 +143,12 @@ def remember(text: str) -> str:
     return key
 
 
+def forget(key: str) -> None:
+    """Drop a person's text from this process (a worker keeps it no longer than the job that
+    brought it: another session's run can never find it by its key)."""
+    _kept.pop(key, None)
+
+
 def corpus_problems(name: str) -> list[str]:
     """Why `name` names no corpus (empty when it names a generated one or a user key)."""
     if name in CORPORA or (isinstance(name, str) and USER_KEY.fullmatch(name)):
