@@ -14,11 +14,12 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 
 from tqdm import tqdm
 
+from explorer import schema
 from explorer.config import RunConfig
 from explorer.history import History
 from explorer.limits import Limits, LimitsError, env_variable
@@ -28,15 +29,10 @@ from explorer.train import ConfigError, Trainer
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m explorer", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train one run headless")
-    for f in fields(RunConfig):
-        flag = "--" + f.name.replace("_", "-")
-        if f.type in ("bool", bool):
-            train.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default)
-        elif f.name == "forget_bias":
-            train.add_argument(flag, type=float, default=None)
-        else:
-            train.add_argument(flag, type=type(f.default), default=f.default)
+    train = commands.add_parser("train", help="train one run headless",
+                                description="Train one run headless. Each setting's flag, help, choices "
+                                            "and default come from RunConfig's schema.")
+    schema.add_arguments(train, RunConfig)
     train.add_argument("--json", action="store_true", help="print the results as JSON")
     train.add_argument("--out", help="save metrics.csv and trace.npz in this folder (made if missing)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -81,7 +77,7 @@ def train(args: argparse.Namespace) -> int:
         bounds = Limits.from_env()
     except LimitsError as exc:
         return _refuse("Invalid limits in the environment", exc.problems)
-    config = RunConfig(**{f.name: getattr(args, f.name) for f in fields(RunConfig)})
+    config = schema.from_arguments(RunConfig, args)
     problems = config.validate(bounds)
     if problems:
         return _refuse("Invalid settings", problems)
