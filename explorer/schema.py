@@ -32,7 +32,7 @@ from typing import Any
 from explorer.checks import brief, shown, type_problems
 
 WIDGETS = ("select", "slider", "number", "toggle", "segmented", "multiselect")
-NAME = re.compile(r"[a-z0-9_]{1,32}")  # what a URL may give a text field: a registry key
+NAME = re.compile(r"[a-z0-9_-]{1,32}")  # what a URL may give a text field: a registry key
 Values = Mapping[str, Any]
 
 
@@ -82,6 +82,13 @@ def setting(default: Any, label: str, help: str, **meta: Any) -> Any:
     return field(default=default, metadata={"setting": Setting(label, help, **meta)})
 
 
+class Settings:
+    """A base for a dataclass of settings checked one by one (nothing spans fields): a page's state."""
+
+    def validate(self, limits: Any = None) -> list[str]:
+        return problems(self, limits)
+
+
 def settings(cls_or_config: Any) -> dict[str, Setting]:
     """Field name -> Setting, in the dataclass's order (fields without one are left out)."""
     return {f.name: f.metadata["setting"] for f in fields(cls_or_config) if "setting" in f.metadata}
@@ -105,14 +112,14 @@ def problems(config: Any, limits: Any = None) -> list[str]:
         return found
     values = vars(config)
     for name, meta in settings(config).items():
-        value = values[name]
+        value, span = values[name], meta.range(values, limits)
         if meta.choices is not None:
             names = tuple(meta.choices())
             for bad in (v for v in (value if isinstance(value, tuple) else (value,)) if v not in names):
                 found.append(f"Unknown {meta.label.lower()} {brief(bad)}. Choose one of: {choose(names)}.")
-            continue
-        span = meta.range(values, limits)
-        if span is None or value is None or isinstance(value, (bool, str, tuple)):
+        if isinstance(value, tuple) and span is not None and not span[0] <= len(value) <= span[1]:
+            found.append(f"{meta.label}: choose {span[0]} to {span[1]} (got {len(value)}).")
+        if span is None or value is None or isinstance(value, (bool, str, tuple)) or meta.choices:
             continue
         low, high = span
         if not (math.isfinite(value) and low <= value <= high):
@@ -246,10 +253,11 @@ def from_arguments(config_class: type, args: Any, **fixed: Any) -> Any:
 
 
 # --- the docs -------------------------------------------------------------------------------
-def table(config_class: type, limits: Any = None) -> str:
+def table(config_class: type, limits: Any = None, flags: bool = True) -> str:
     """The settings as a Markdown table: URL key and CLI flag, label, default, accepted values
     (bounds that depend on other settings or on `limits`: as they are with the defaults), help."""
-    rows = ["| setting (URL key, `--flag`) | label | default | accepted | what it does |",
+    key = "URL key, `--flag`" if flags else "URL key"
+    rows = [f"| setting ({key}) | label | default | accepted | what it does |",
             "|---|---|---|---|---|"]
     for name, meta in settings(config_class).items():
         default = _defaults(config_class)[name]
@@ -261,7 +269,7 @@ def table(config_class: type, limits: Any = None) -> str:
             accepted = f"{span[0]:g} – {span[1]:g}" + ("" if isinstance(meta.bounds, tuple) else "¹")
         else:
             accepted = "any"
-        flag = f", `--{name.replace('_', '-')}`" if meta.cli else ""
+        flag = f", `--{name.replace('_', '-')}`" if meta.cli and flags else ""
         rows.append(f"| `{name}`{flag} | {meta.label} | {format_value(default)} | {accepted} | "
                     f"{meta.help.replace('|', '/')} |")
     note = "\n\n¹ With the other settings at their defaults." if any("¹" in row for row in rows) else ""
