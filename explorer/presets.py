@@ -55,14 +55,6 @@ PRESETS: dict[str, Preset] = {
         cell="rnn_tanh", task="adding", seq_len=100, hidden_size=64, batch_size=64, lr=3e-3,
         steps=3000, probe_every=25,
     ),
-    "exploding": _preset(
-        "Exploding: tanh RNN, spectral radius 1.5, no clipping",
-        "W_hh stretches the state by up to 1.5 per step, so the gradient grows with every step "
-        "back through time until it overflows. Turn clipping on and the same run survives.",
-        pages=("train", "gradients"),
-        cell="rnn_tanh", task="adding", seq_len=100, hidden_size=64, spectral_radius=1.5,
-        clip=False, optimizer="sgd", lr=0.1, seed=1, steps=300,
-    ),
     "parity-gru": _preset(
         "GRU counts: parity of up to 20 bits",
         "Parity needs every bit: one flip changes the answer. Trained on lengths 1–20, the GRU "
@@ -101,6 +93,14 @@ PRESETS.update({
         "like a tanh RNN's.",
         pages=("gradients",),
         cell="lstm", forget_bias=2.0, **_T50,
+    ),
+    "exploding": _preset(
+        "Exploding: tanh RNN, spectral radius 1.5, no clipping",
+        "W_hh stretches the state by up to 1.5 per step, so the gradient grows with every step "
+        "back through time until it overflows. Turn clipping on and the same run survives.",
+        pages=("train", "gradients"),
+        cell="rnn_tanh", task="adding", seq_len=100, hidden_size=64, spectral_radius=1.5,
+        clip=False, optimizer="sgd", lr=0.1, seed=1, steps=300,
     ),
     "exploding-clipped": _preset(
         "Exploding, clipped at 1.0: the same run survives",

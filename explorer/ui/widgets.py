@@ -52,7 +52,7 @@ def form(prefix: str, base: Any, names: Iterable[str] | None = None, into: Any =
         if meta.shown is not None and not meta.shown(seen):
             continue
         with (into or st.sidebar) if one_place else into[k]:
-            if one_place and meta.section != section:
+            if one_place and meta.section and meta.section != section:
                 section = meta.section
                 st.subheader(section)
             seen[name] = values[name] = _read(draw(meta, f"{prefix}_{name}", getattr(defaults, name), seen,
