@@ -19,6 +19,7 @@ from explorer.schema import Settings, setting
 
 GRADIENT_VIEWS = {"flow": "Gradient flow", "vanishing": "Why it vanishes", "exploding": "Exploding"}
 DIRECTIONS = ("forward", "backward")
+SWEEP_LENGTHS = (5, 10, 25, 50, 100, 200)
 # Cell anatomy's cells: every spec but the ReLU RNN (the tanh one shows the same step), by title
 ANATOMY_CELLS = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"} | {
     name: name[len("lstm_"):].upper() if name.startswith("lstm_") else CELL_SPECS[name].label
@@ -52,6 +53,16 @@ class RacePage(Settings):
     cursor: int = setting(0, "Time cursor: training step", "The training step whose recordings the "
                           "gradient profiles show (0: the last).", bounds=(0, 10**7),
                           options=lambda v: tuple(v["steps"]), widget="slider")
+
+@dataclass(frozen=True)
+class SweepPage(Settings):
+    cells: tuple[str, ...] = setting(("rnn_tanh", "lstm", "gru"), "Cells", "The cells whose memory span "
+                                     "is measured.", choices=lambda: CELLS, fmt=lambda c: CELLS[c].title,
+                                     bounds=(1, len(CELLS)), widget="multiselect")
+    lens: tuple[int, ...] = setting((10, 25, 50, 100), "Sequence lengths T", "Each cell trains once at each "
+                                    "length.", choices=lambda: SWEEP_LENGTHS, bounds=(1, len(SWEEP_LENGTHS)),
+                                    widget="multiselect")
+
 
 @dataclass(frozen=True)
 class InsidePage(Settings):

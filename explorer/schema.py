@@ -148,8 +148,9 @@ def parse_value(default: Any, raw: str) -> Any:
     """A URL's text as a value of the default's type; ValueError when it is not one."""
     if default is MISSING:
         raise ValueError(raw)
-    if isinstance(default, tuple):
-        return tuple(_parse_name(part) for part in raw.split(",")) if raw else ()
+    if isinstance(default, tuple):  # of whole numbers or of names, as the default's first item
+        parse = int if default and isinstance(default[0], int) else _parse_name
+        return tuple(parse(part) for part in raw.split(",")) if raw else ()
     if raw.lower() == "none":
         return None
     if isinstance(default, bool):
@@ -180,7 +181,7 @@ def expected(config_class: type, name: str) -> str:
     if meta.choices is not None:
         return f"not one of {choose(meta.choices())}"
     if isinstance(default, tuple):
-        return "not a list of names"
+        return "not a list of " + ("whole numbers" if default and isinstance(default[0], int) else "names")
     if isinstance(default, bool):
         return "not 1 or 0"
     if isinstance(default, int):
@@ -190,25 +191,28 @@ def expected(config_class: type, name: str) -> str:
     return "not a finite number" + (" or none" if default is None else "")
 
 
-def to_query(config: Any, base: Any = None) -> dict[str, str]:
-    """The settings that differ from `base` (default: the class's defaults), as query parameters."""
+def to_query(config: Any, base: Any = None, prefix: str = "") -> dict[str, str]:
+    """The settings that differ from `base` (default: the class's defaults), as query parameters
+    (keys: `prefix` + the field's name, where two configs share a link)."""
     base = type(config)() if base is None else base
-    return {name: format_value(getattr(config, name)) for name in settings(config)
+    return {prefix + name: format_value(getattr(config, name)) for name in settings(config)
             if getattr(config, name) != getattr(base, name)}
 
 
-def parse_query(config_class: type, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def parse_query(config_class: type, params: Mapping[str, Any], prefix: str = "",
+                ) -> tuple[dict[str, Any], list[str]]:
     """The values of this class's settings that the parameters hold, and a notice for each that
     cannot be read. Other keys are other settings' and are left alone."""
     values, notices, defaults = {}, [], _defaults(config_class)
     for key, raw in params.items():
-        if key not in defaults:
+        name = key[len(prefix):] if key.startswith(prefix) else None
+        if name not in defaults:
             continue
         raw = raw[-1] if isinstance(raw, (list, tuple)) and raw else raw
         try:
-            values[key] = parse_value(defaults[key], str(raw))
+            values[name] = parse_value(defaults[name], str(raw))
         except ValueError:
-            notices.append(f"Ignored {key}={shown(raw)}: {expected(config_class, key)}.")
+            notices.append(f"Ignored {key}={shown(raw)}: {expected(config_class, name)}.")
     return values, notices
 
 
@@ -276,11 +280,11 @@ def table(config_class: type, limits: Any = None, flags: bool = True) -> str:
     return "\n".join(rows) + note
 
 
-def from_query(base: Any, params: Mapping[str, Any]) -> tuple[Any, list[str]]:
+def from_query(base: Any, params: Mapping[str, Any], prefix: str = "") -> tuple[Any, list[str]]:
     """The config a link describes: `base` with the settings it holds. A value that cannot be
     read, or makes `validate()` fail, falls back (to its setting's `fallback`, else to `base`'s),
     one field at a time, with a notice that says which, why and what is used instead."""
-    values, notices = parse_query(type(base), params)
+    values, notices = parse_query(type(base), params, prefix)
     config = replace(base, **values)
     problems = config.validate()
     metas = settings(base)
@@ -294,7 +298,7 @@ def from_query(base: Any, params: Mapping[str, Any]) -> tuple[Any, list[str]]:
         remaining = candidate.validate()
         if len(remaining) < len(problems):
             fixed = " ".join(p for p in problems if p not in remaining)
-            notices.append(f"Ignored {name}={format_value(getattr(config, name))}: {fixed} "
+            notices.append(f"Ignored {prefix}{name}={format_value(getattr(config, name))}: {fixed} "
                            f"Using {format_value(fallback)} instead.")
             config, problems = candidate, remaining
     if problems:

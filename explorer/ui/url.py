@@ -32,10 +32,10 @@ def first_visit(prefix: str) -> bool:
     return True
 
 
-def load(prefix: str, base: Any) -> tuple[Any, list[str]]:
-    """The link's settings of `base`'s class, read over `base`, put into the widgets (`prefix`);
-    the config and a notice for each value that could not be used."""
-    config, notices = schema.from_query(base, linked())
+def load(prefix: str, base: Any, link: str = "") -> tuple[Any, list[str]]:
+    """The link's settings of `base`'s class (keys: `link` + field), read over `base`, put into the
+    widgets (`prefix`); the config and a notice for each value that could not be used."""
+    config, notices = schema.from_query(base, linked(), link)
     widgets.put(prefix, config)
     return config, notices
 
@@ -45,22 +45,22 @@ def notify(notices: list[str]) -> None:
         st.warning(f"The link had a setting that cannot be used. {notice}")
 
 
-def query(*parts: tuple[Any, Any]) -> dict[str, str]:
-    """(config, base) pairs as one query: each config's settings that differ from its base."""
+def query(*parts: tuple) -> dict[str, str]:
+    """(config, base[, link prefix]) as one query: each config's settings that differ from its base."""
     found: dict[str, str] = {}
-    for config, base in parts:
-        found |= schema.to_query(config, base)
+    for config, base, *link in parts:
+        found |= schema.to_query(config, base, *link)
     return found
 
 
-def sync(*parts: tuple[Any, Any]) -> None:
+def sync(*parts: tuple) -> None:
     """The address bar holds the page's settings now."""
     wanted = query(*parts)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
 
 
-def share_url(*parts: tuple[Any, Any], run: bool = True) -> str:
+def share_url(*parts: tuple, run: bool = True) -> str:
     """A link to this page with these settings (and, with `run`, one that starts the run)."""
     base = (st.context.url or "").split("?")[0]
     return f"{base}?{urlencode(query(*parts) | ({RUN: '1'} if run else {}))}"
