@@ -16,10 +16,13 @@ from explorer.cellspec import CELL_SPECS
 from explorer.examples import EXAMPLE_TITLES, EXAMPLES
 from explorer.presets import PRESETS, presets_for
 from explorer.schema import Settings, setting
+from explorer.views import VIEWS
 
 GRADIENT_VIEWS = {"flow": "Gradient flow", "vanishing": "Why it vanishes", "exploding": "Exploding"}
 DIRECTIONS = ("forward", "backward")
 SWEEP_LENGTHS = (5, 10, 25, 50, 100, 200)
+STREAMS = {"encoder_forward": "Encoder h_j (forward)", "encoder_backward": "Encoder h_j (backward)",
+           "decoder": "Decoder s_t"}
 # Cell anatomy's cells: every spec but the ReLU RNN (the tanh one shows the same step), by title
 ANATOMY_CELLS = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"} | {
     name: name[len("lstm_"):].upper() if name.startswith("lstm_") else CELL_SPECS[name].label
@@ -80,21 +83,27 @@ class InsidePage(Settings):
     layer: int = setting(-1, "Layer (gates, trajectory, step-through)", "Which stacked layer (-1: the top).",
                          bounds=(-1, 3), options=lambda v: tuple(range(v["trace"].num_layers)),
                          fmt=lambda k: f"layer {k + 1}", widget="select",
-                         shown=lambda v: v["trace"].num_layers > 1)
+                         enabled=lambda v: v["trace"].num_layers > 1)
     direction: int = setting(0, "Direction", "Forward, or backward for a bidirectional layer.",
                              bounds=(0, 1), options=lambda v: tuple(range(v["trace"].num_directions)),
                              fmt=DIRECTIONS.__getitem__, widget="select",
-                             shown=lambda v: v["trace"].num_directions > 1)
+                             enabled=lambda v: v["trace"].num_directions > 1)
 
 @dataclass(frozen=True)
 class AttentionPage(Settings):
     beam: int = setting(3, "Beam width", "Beam search keeps this many best partial answers.", bounds=(1, 8),
                         section="Decoding", steps=tuple(range(1, 9)))
     example: int = setting(0, "Probe example", "Which pair of the probe batch the figures read.",
-                           bounds=(0, 63), options=lambda v: tuple(range(len(v["sources"]))),
-                           fmt=lambda i: i, widget="select")
-    t: int = setting(0, "Time step t (the cursor)", "The time step the inside view marks.",
-                     bounds=(0, 100_000))
+                           bounds=(0, 63), options=lambda v: tuple(range(len(v["sources"]))), widget="select")
+    stream: str = setting("encoder_forward", "Stream", "The encoder's states (each direction) or the "
+                          "decoder's.", choices=lambda: STREAMS, fmt=STREAMS.get,
+                          options=lambda v: tuple(v["streams"]), widget="segmented")
+    view: str = setting("hidden", "View", "One of the Inside page's views of that stream.",
+                        choices=lambda: VIEWS, fmt=lambda n: VIEWS[n].title,
+                        options=lambda v: tuple(v["views"]))
+    cursor: int = setting(0, "Time step t (the cursor)", "The time step the view marks.",
+                          bounds=(0, 100_000))
+
 
 @dataclass(frozen=True)
 class AnatomyPage(Settings):

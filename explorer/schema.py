@@ -50,6 +50,7 @@ class Setting:
     step: float | None = None  # a number input's step
     fmt: Callable[[Any], str] | None = None  # how a widget writes a value
     shown: Callable[[Values], bool] | None = None  # the widget is drawn only when this holds
+    enabled: Callable[[Values], bool] | None = None  # the widget is drawn greyed out unless this holds
     cli: bool = True  # a flag of `python -m explorer train`
     order: int = 0  # a link's bad settings are reset lowest first: what others depend on goes last
     fallback: Callable[[Values], Any] | None = None  # a link's bad value is replaced by this (None: base's)
@@ -122,7 +123,7 @@ def problems(config: Any, limits: Any = None) -> list[str]:
         if span is None or value is None or isinstance(value, (bool, str, tuple)) or meta.choices:
             continue
         low, high = span
-        if not (math.isfinite(value) and low <= value <= high):
+        if not low <= value <= high:  # NaN is within no bounds
             if meta.message:
                 found.append(meta.message.format(low=low, high=high, value=value, **values))
             elif isinstance(value, int):

@@ -44,6 +44,15 @@ def apply_preset() -> None:
         ss[f"{P}_cells"] = list(preset.cells)
 
 
+def sync_url() -> None:
+    """The address bar: both tabs' settings and the cursor (called again by the race panel, whose
+    cursor reruns only it)."""
+    base = PRESETS[ss[f"{P}_preset"]].config()
+    ui.url.sync((ui.widgets.current(P, RacePage()), RacePage()), (ui.widgets.current(P, base), base),
+                (ui.widgets.current(SWEEP, SWEEP_BASE), SWEEP_BASE, "sweep_"),
+                (ui.widgets.current(SWEEP, SweepPage()), SweepPage(), "sweep_"))
+
+
 def start_race(configs) -> None:
     ui.hold(RACE_KEY, ui.submit("race", tuple(configs)))  # one job: its cells step in lockstep
 
@@ -105,6 +114,7 @@ with race_tab:
                 ss[CURSOR_KEY] = steps[-1]
             cursor = ui.widgets.form(P, RacePage(), ["cursor"], into=st.container(),
                                      context={"steps": steps}).cursor
+            sync_url()
         else:
             cursor = snap.step
         first = next(iter(snap.runs.values())).config
@@ -127,9 +137,6 @@ with race_tab:
             st.rerun()  # the race ended: redraw once, with the cursor
 
     race_panel()
-    ui.url.sync((ui.widgets.current(P, RacePage()), RacePage()), (settings, preset.config()),
-                (ui.widgets.current(SWEEP, SWEEP_BASE), SWEEP_BASE, "sweep_"),
-                (ui.widgets.current(SWEEP, SweepPage()), SweepPage(), "sweep_"))
 
 with sweep_tab:
     st.markdown(TEXT["sweep"])
@@ -172,3 +179,4 @@ with sweep_tab:
             st.rerun()
 
     sweep_panel()
+sync_url()

@@ -71,9 +71,9 @@ def upload(at: AppTest, name: str, module: torch.nn.Module) -> None:
 SETTINGS = {
     "race": ({"race_cells": ["lstm", "gru"], "race_seed": 7, "race_sweep_lens": [5, 10],
               "race_sweep_steps": 100}, "shapes"),
-    "gradients": ({"gradients_cell": "gru", "gradients_seq_len": 20, "gradients_view": "Exploding"},
+    "gradients": ({"gradients_cell": "gru", "gradients_seq_len": 20, "gradients_view": "exploding"},
                   "shapes"),
-    "attention": ({"attention_cell": "lstm", "attention_hidden": 32, "attention_beam": 5,
+    "attention": ({"attention_cell": "lstm", "attention_hidden_size": 32, "attention_beam": 5,
                    "attention_curve_len": 7}, "shapes"),
     "anatomy": ({"anatomy_cell": "gru", "anatomy_seed": 3, "anatomy_x0": 0.25}, "shapes"),
     "shapes": ({"shapes_cell": "gru", "shapes_hidden_size": 7, "shapes_batch_first": False}, "anatomy"),

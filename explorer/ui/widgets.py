@@ -34,18 +34,20 @@ def current(prefix: str, base: Any) -> Any:
 
 
 def form(prefix: str, base: Any, names: Iterable[str] | None = None, into: Any = None,
-         context: dict | None = None, on_change: dict[str, Callable] | None = None) -> Any:
+         context: dict | None = None, on_change: dict[str, Callable] | None = None,
+         labels: dict[str, Callable] | None = None) -> Any:
     """Draw the widgets of `base`'s settings named (default: every one with a `section`, under
     its section's heading) in `into` (a container, default the sidebar, or one per setting) and
     return the config they hold. A setting whose `shown` fails is not drawn and keeps its value.
     `context`: what options depend on besides the other settings (a page's trace); `on_change`:
-    a callback per setting."""
+    a callback per setting; `labels`: how to write a setting's options where that depends on the
+    page's data (a probe example by its text)."""
     ss, metas = st.session_state, schema.settings(base)
     names = [n for n, meta in metas.items() if meta.section] if names is None else list(names)
     for name in metas:
         ss.setdefault(f"{prefix}_{name}", getattr(base, name))
     values = {name: _read(ss[f"{prefix}_{name}"]) for name in metas}
-    seen, defaults, calls = {**(context or {}), **values}, type(base)(), on_change or {}
+    seen, defaults, calls, labels = {**(context or {}), **values}, type(base)(), on_change or {}, labels or {}
     section, one_place = None, not isinstance(into, Sequence)
     for k, name in enumerate(names):
         meta = metas[name]
@@ -55,6 +57,8 @@ def form(prefix: str, base: Any, names: Iterable[str] | None = None, into: Any =
             if one_place and meta.section and meta.section != section:
                 section = meta.section
                 st.subheader(section)
+            if name in labels:
+                meta = replace(meta, fmt=labels[name])
             seen[name] = values[name] = _read(draw(meta, f"{prefix}_{name}", getattr(defaults, name), seen,
                                                    calls.get(name)))
     return replace(base, **values)
@@ -66,7 +70,8 @@ def draw(meta: Setting, key: str, default: Any, values: dict, on_change: Callabl
     choice falls back to the first offered."""
     ss, kind = st.session_state, meta.kind(default)
     # persist_state: the setting outlives a visit to another page (Streamlit drops undrawn widgets)
-    common = dict(label=meta.label, key=key, help=meta.help, persist_state="session", on_change=on_change)
+    common = dict(label=meta.label, key=key, help=meta.help, persist_state="session", on_change=on_change,
+                  disabled=meta.enabled is not None and not meta.enabled(values))
     if kind == "toggle":
         return st.toggle(**common)
     if kind == "number":
