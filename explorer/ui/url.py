@@ -7,6 +7,7 @@ writes the address bar on every run (`sync`). `explorer.schema` does the reading
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -69,3 +70,24 @@ def share_url(*parts: tuple, run: bool = True) -> str:
 def wants_run(notices: list[str]) -> bool:
     """The link asks to start its run, and every setting it holds could be used."""
     return linked().get(RUN) == "1" and not notices
+
+
+def remember(prefix: str, base: Any) -> None:
+    """Note the values the link gave settings whose options depend on data the page has yet to
+    load (a recording's length, its training steps), for `fit`."""
+    for name in schema.settings(base):
+        if name in linked():
+            st.session_state[f"{prefix}_{name}_linked"] = st.session_state[f"{prefix}_{name}"]
+
+
+def fit(prefix: str, name: str, options: Sequence, default: Any) -> None:
+    """Before a widget whose options depend on data: keep its value among them, else `default`;
+    when the link gave the value, a notice says so and what is shown instead."""
+    ss, key = st.session_state, f"{prefix}_{name}"
+    linked_value = ss.pop(f"{key}_linked", None)
+    if ss.get(key) in options:
+        return
+    if linked_value is not None and linked_value == ss.get(key):
+        st.warning(f"The link had a setting that cannot be used. Ignored {name}={linked_value}: this "
+                   f"recording has {options[0]} to {options[-1]}. Using {default} instead.")
+    ss[key] = default
