@@ -152,7 +152,7 @@ def parse_value(default: Any, raw: str) -> Any:
     if isinstance(default, tuple):  # of whole numbers or of names, as the default's first item
         parse = int if default and isinstance(default[0], int) else _parse_name
         return tuple(parse(part) for part in raw.split(",")) if raw else ()
-    if raw.lower() == "none":
+    if default is None and raw.lower() == "none":
         return None
     if isinstance(default, bool):
         if raw.lower() in ("1", "true", "yes", "on"):
