@@ -27,6 +27,6 @@ def _sgd(params, cfg):
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
-    "adam": Optimizer("Adam (adapts the step per weight)", _adam),
-    "sgd": Optimizer("SGD with momentum (the classic)", _sgd),
+    "adam": Optimizer("Adam", _adam),
+    "sgd": Optimizer("SGD with momentum", _sgd),
 }

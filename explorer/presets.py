@@ -89,7 +89,7 @@ PRESETS.update({
     "lab-forget-bias": _preset(
         "LSTM: the forget-gate bias keeps the cell's gradient",
         "With a forget-gate bias of 2 the forget gate starts near 0.88 and ‖dL/dc_t‖ stays within a few "
-        "decades across 50 steps. Empty the bias field (PyTorch's default, f ≈ 0.5) and it vanishes "
+        "decades across 50 steps. Set the bias to PyTorch's default (f ≈ 0.5) and it vanishes "
         "like a tanh RNN's.",
         pages=("gradients",),
         cell="lstm", forget_bias=2.0, **_T50,

@@ -276,7 +276,7 @@ def table(config_class: type, limits: Any = None, flags: bool = True) -> str:
             accepted = "any"
         flag = f", `--{name.replace('_', '-')}`" if meta.cli and flags else ""
         rows.append(f"| `{name}`{flag} | {meta.label} | {format_value(default)} | {accepted} | "
-                    f"{meta.help.replace('|', '/')} |")
+                    f"{meta.help.replace('|', chr(92) + '|')} |")
     note = "\n\n¹ With the other settings at their defaults." if any("¹" in row for row in rows) else ""
     return "\n".join(rows) + note
 

@@ -13,7 +13,7 @@ from test_fuzz_url import HOSTILE
 
 from explorer import __main__ as cli
 from explorer import config, pagestate, schema
-from explorer.config import RunConfig
+from explorer.config import Limits, RunConfig
 from explorer.optimizers import OPTIMIZERS
 from explorer.schema import setting
 from explorer.seq2seq import Seq2SeqConfig
@@ -114,3 +114,11 @@ def test_the_link_round_trip_reproduces_every_page_state(state):
         if changed.validate():
             continue  # needs another setting changed too (an init for one cell)
         assert schema.from_query(state(), schema.to_query(changed)) == (changed, []), name
+
+
+def test_the_readme_tables_are_the_schemas():
+    """README's "Settings and share links" shows each table as `schema.table` writes it."""
+    readme = (ROOT / "README.md").read_text()
+    assert schema.table(RunConfig, Limits()) in readme
+    for state in PAGE_STATES:
+        assert schema.table(state, flags=False) in readme, state.__name__

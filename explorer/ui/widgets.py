@@ -44,6 +44,9 @@ def form(prefix: str, base: Any, names: Iterable[str] | None = None, into: Any =
     page's data (a probe example by its text)."""
     ss, metas = st.session_state, schema.settings(base)
     names = [n for n, meta in metas.items() if meta.section] if names is None else list(names)
+    if not isinstance(into, Sequence):  # one heading per section: a section's settings together
+        order = list(dict.fromkeys(metas[n].section for n in names))
+        names.sort(key=lambda n: order.index(metas[n].section))
     for name in metas:
         ss.setdefault(f"{prefix}_{name}", getattr(base, name))
     values = {name: _read(ss[f"{prefix}_{name}"]) for name in metas}
