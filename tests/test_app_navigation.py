@@ -78,7 +78,7 @@ SETTINGS = {
     "anatomy": ({"anatomy_cell": "gru", "anatomy_seed": 3, "anatomy_x0": 0.25}, "shapes"),
     "shapes": ({"shapes_cell": "gru", "shapes_hidden_size": 7, "shapes_batch_first": False}, "anatomy"),
     "inside": ({"inside_preset": list(EXAMPLES)[1]}, "shapes"),
-    "your_cell": ({"your_cell_task": "adding", "your_cell_hidden": 8}, "shapes"),
+    "your_cell": ({"your_cell_task": "adding", "your_cell_hidden_size": 8}, "shapes"),
 }
 
 

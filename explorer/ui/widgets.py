@@ -35,13 +35,14 @@ def current(prefix: str, base: Any) -> Any:
 
 def form(prefix: str, base: Any, names: Iterable[str] | None = None, into: Any = None,
          context: dict | None = None, on_change: dict[str, Callable] | None = None,
-         labels: dict[str, Callable] | None = None) -> Any:
+         labels: dict[str, Callable] | None = None, offer: dict[str, tuple] | None = None) -> Any:
     """Draw the widgets of `base`'s settings named (default: every one with a `section`, under
     its section's heading) in `into` (a container, default the sidebar, or one per setting) and
     return the config they hold. A setting whose `shown` fails is not drawn and keeps its value.
     `context`: what options depend on besides the other settings (a page's trace); `on_change`:
     a callback per setting; `labels`: how to write a setting's options where that depends on the
-    page's data (a probe example by its text)."""
+    page's data (a probe example by its text); `offer`: fewer options than the schema's, where a
+    page takes only some (the tasks a custom cell trains on)."""
     ss, metas = st.session_state, schema.settings(base)
     names = [n for n, meta in metas.items() if meta.section] if names is None else list(names)
     if not isinstance(into, Sequence):  # one heading per section: a section's settings together
@@ -62,6 +63,8 @@ def form(prefix: str, base: Any, names: Iterable[str] | None = None, into: Any =
                 st.subheader(section)
             if name in labels:
                 meta = replace(meta, fmt=labels[name])
+            if name in (offer or {}):
+                meta = replace(meta, options=lambda _, fewer=offer[name]: fewer)
             seen[name] = values[name] = _read(draw(meta, f"{prefix}_{name}", getattr(defaults, name), seen,
                                                    calls.get(name)))
     return replace(base, **values)
