@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from explorer import schema
-from explorer.cells import CELLS
+from explorer.cells import CELLS, built_in
 from explorer.checks import brief, type_problems
 from explorer.inits import INITS
 from explorer.limits import Limits as Limits  # where most callers look for it
@@ -49,7 +49,7 @@ class RunConfig:
     cell: str = setting(
         "lstm", "Cell", "The recurrence: a vanilla RNN squashes everything through one tanh (or ReLU); "
         "LSTM and GRU add gates that decide what to keep and what to forget.", section="Model",
-        choices=lambda: (*CELLS, "custom"), options=lambda v: tuple(CELLS), fmt=lambda c: CELLS[c].title,
+        choices=lambda: (*built_in(), "custom"), options=lambda v: built_in(), fmt=lambda c: CELLS[c].title,
         order=2)
     custom_cell: str = setting(
         "", "Custom cell", "With cell 'custom': its equations in the custom cell language (text, never "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from explorer.cells import CELLS
+from explorer.cells import CELLS, built_in
 from explorer.cellspec import CELL_SPECS
 from explorer.examples import EXAMPLE_TITLES, EXAMPLES
 from explorer.presets import PRESETS, presets_for
@@ -51,7 +51,7 @@ class RacePage(Settings):
     preset: str = setting("race-quick", "Settings", "The race's task and training settings, each with "
                           "its lesson.", choices=lambda: presets_for("race"), fmt=_preset_title)
     cells: tuple[str, ...] = setting(("rnn_tanh", "lstm", "gru"), "Cells (2 to 4)", "The cells that race "
-                                     "on the same data and seed.", choices=lambda: CELLS,
+                                     "on the same data and seed.", choices=built_in,
                                      fmt=lambda c: CELLS[c].title, bounds=(2, 4), widget="multiselect")
     cursor: int = setting(0, "Time cursor: training step", "The training step whose recordings the "
                           "gradient profiles show (0: the last).", bounds=(0, 10**7),
@@ -60,8 +60,8 @@ class RacePage(Settings):
 @dataclass(frozen=True)
 class SweepPage(Settings):
     cells: tuple[str, ...] = setting(("rnn_tanh", "lstm", "gru"), "Cells", "The cells whose memory span "
-                                     "is measured.", choices=lambda: CELLS, fmt=lambda c: CELLS[c].title,
-                                     bounds=(1, len(CELLS)), widget="multiselect")
+                                     "is measured.", choices=built_in, fmt=lambda c: CELLS[c].title,
+                                     bounds=(1, len(built_in())), widget="multiselect")
     lens: tuple[int, ...] = setting((10, 25, 50, 100), "Sequence lengths T", "Each cell trains once at each "
                                     "length.", choices=lambda: SWEEP_LENGTHS, bounds=(1, len(SWEEP_LENGTHS)),
                                     widget="multiselect")
