@@ -22,11 +22,12 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict
 from pathlib import Path
 
 from tqdm import tqdm
 
+from explorer import schema
 from explorer.cells import CELLS
 from explorer.checks import brief
 from explorer.config import RunConfig
@@ -39,28 +40,13 @@ from explorer.tasks import TASKS
 from explorer.train import ConfigError, Trainer
 
 
-def add_config_flags(parser: argparse.ArgumentParser, config_class: type) -> None:
-    """One flag per field of a config dataclass; a flag not given is absent from the namespace,
-    so that `config_from` can tell it from one given with the default's value."""
-    for f in fields(config_class):
-        flag = "--" + f.name.replace("_", "-")
-        if f.type in ("bool", bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS)
-        else:
-            kind = float if f.default is None else type(f.default)
-            parser.add_argument(flag, type=kind, default=argparse.SUPPRESS)
-
-
-def config_from(args: argparse.Namespace, base):
-    """`base` with every field whose flag was given replaced by the flag's value."""
-    return replace(base, **{f.name: getattr(args, f.name) for f in fields(base) if hasattr(args, f.name)})
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m explorer", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train one run headless")
-    add_config_flags(train, RunConfig)
+    train = commands.add_parser("train", help="train one run headless",
+                                description="Train one run headless. Each setting's flag, help, choices "
+                                            "and default come from RunConfig's schema.")
+    schema.add_arguments(train, RunConfig)
     train.add_argument("--preset", help="start from this preset (python -m explorer list); "
                        "flags given explicitly override it")
     train.add_argument("--text-file", help="text task: train on this UTF-8 text file (named by its hash)")
@@ -142,7 +128,7 @@ def train(args: argparse.Namespace) -> int:
     if args.preset is not None and args.preset not in PRESETS:
         return refuse("Invalid settings", [f"Unknown preset {brief(args.preset)}. Choose one of: "
                                            f"{', '.join(PRESETS)}."])
-    config = config_from(args, PRESETS[args.preset].config() if args.preset else RunConfig())
+    config = schema.from_arguments(RunConfig, args, PRESETS[args.preset].config() if args.preset else None)
     if args.text_file is not None:
         from explorer.text.cli import corpus_from_file
 

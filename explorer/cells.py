@@ -101,6 +101,11 @@ CELLS: dict[str, CellSpec] = {name: CellSpec(cell) for name, cell in CELL_SPECS.
 FUSED_CELLS: tuple[str, ...] = tuple(name for name, spec in CELLS.items() if spec.fused)  # torch.nn's four
 
 
+def built_in() -> tuple[str, ...]:
+    """The cells menus offer: the built-in ones (a custom cell, once compiled, is in CELLS too)."""
+    return tuple(name for name, spec in CELLS.items() if not spec.cell.source)
+
+
 def resolve(name: str, custom_text: str = "") -> CellSpec:
     """A registry entry by name; "custom" compiles `custom_text` (explorer.custom_cell) and registers it."""
     if name == "custom":

@@ -38,6 +38,10 @@ TYPES: dict[str, tuple[str, Any]] = {
     "float | None": ("a number or None", lambda v: v is None or _real(v)),
     "bool": ("True or False", lambda v: isinstance(v, bool)),
     "str": ("a name (text)", lambda v: isinstance(v, str)),
+    "tuple[int, ...]": ("a tuple of whole numbers",
+                        lambda v: isinstance(v, tuple) and all(type(x) is int for x in v)),
+    "tuple[str, ...]": ("a tuple of names",
+                        lambda v: isinstance(v, tuple) and all(isinstance(x, str) for x in v)),
 }
 
 

@@ -1,117 +1,179 @@
 """`RunConfig`: every setting of one training run, in one frozen block.
 
-Primitive fields only, so a config is a cache key and a URL. Vary it with
-`dataclasses.replace`; check it with `validate()`, which returns messages a
-person understands (empty when all is well). `to_query` / `from_query` give the
-share-link form. `Limits` (explorer/limits.py) bounds every run on a server.
+Primitive fields only, so a config is a cache key and a URL. Each field carries its `setting`
+(explorer/schema.py: label, help, choices, bounds, slider steps), which the widgets, the URL, the
+CLI and the README's table all read. Vary a config with `dataclasses.replace`; check it with
+`validate()`, which returns messages a person understands (empty when all is well).
+`to_query` / `from_query` give the share-link form. `Limits` (explorer/limits.py) bounds every
+run on a server.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
-from dataclasses import MISSING, asdict, dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
-from explorer.cells import CELLS
-from explorer.checks import brief, shown, type_problems
+from explorer import schema
+from explorer.cells import CELLS, built_in
+from explorer.checks import brief, type_problems
 from explorer.inits import INITS
 from explorer.limits import Limits as Limits  # where most callers look for it
+from explorer.optimizers import OPTIMIZERS
+from explorer.schema import setting
 from explorer.tasks import TASKS
 
-OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
-NAME = re.compile(r"[a-z0-9_]{1,32}")  # what a URL may give a text field: a registry key
+
+
+def _cell(values) -> Any:
+    return CELLS.get(values["cell"])
+
+
+def _seq_len_bounds(values, limits) -> tuple[int, int] | None:
+    task = TASKS.get(values["task"])
+    if task is None:
+        return None
+    return task.min_seq_len, min(task.max_seq_len, (limits or Limits()).max_seq_len)
+
+
+def _corpora(values) -> tuple[str, ...]:
+    from explorer.text.corpora import CORPORA
+
+    return tuple(CORPORA)
+
+
+def _corpus_title(name: str) -> str:
+    from explorer.text.corpora import CORPORA
+
+    return CORPORA[name].title if name in CORPORA else f"your text ({name})"
+
+
+def _devices(values) -> tuple[str, ...]:
+    import torch
+
+    return DEVICES if torch.cuda.is_available() else DEVICES[:2]
 
 
 @dataclass(frozen=True)
 class RunConfig:
     # model
-    cell: str = "lstm"  # a name in explorer.cells.CELLS (rnn_tanh, lstm, gru, jordan, …), or "custom"
-    custom_cell: str = ""  # cell "custom": its equations in the custom cell language (text, never code)
-    hidden_size: int = 32  # units per layer; more remembers more but trains slower
-    num_layers: int = 1  # stacked layers; each reads the sequence of the one below
-    bidirectional: bool = False  # also read the sequence backwards and concatenate
-    dropout: float = 0.0  # between stacked layers only (torch.nn semantics)
-    embedding_size: int = 16  # token tasks: size of the learned vector per token
-    init: str = "default"  # default (PyTorch), orthogonal, identity (IRNN, vanilla RNN only)
-    spectral_radius: float = 0.0  # 0 keeps the init's scale; >0 rescales W_hh to this radius
-    forget_bias: float | None = None  # LSTM: None keeps PyTorch's; a number sets b_f to it
+    cell: str = setting(
+        "lstm", "Cell", "The recurrence: a vanilla RNN squashes everything through one tanh (or ReLU); "
+        "LSTM and GRU add gates that decide what to keep and what to forget.", section="Model",
+        choices=lambda: (*built_in(), "custom"), options=lambda v: built_in(), fmt=lambda c: CELLS[c].title,
+        order=2)
+    custom_cell: str = setting(
+        "", "Custom cell", "With cell 'custom': its equations in the custom cell language (text, never "
+        "code; the Your cell page writes it).")
+    hidden_size: int = setting(
+        32, "Hidden units", "The size of h_t, the network's memory. More units remember more but train "
+        "slower.", section="Model", steps=(4, 8, 16, 32, 64, 128, 256),
+        bounds=lambda v, lim: (1, (lim or Limits()).max_hidden_size))
+    num_layers: int = setting(
+        1, "Layers", "Stacked layers: each reads the sequence of states of the one below.", section="Model",
+        steps=(1, 2, 3, 4), bounds=(1, 4), shown=lambda v: not (_cell(v) and _cell(v).owns_head))
+    bidirectional: bool = setting(
+        False, "Bidirectional", "Also read the sequence backwards; the head sees both directions' states "
+        "side by side.", section="Model", shown=lambda v: not (_cell(v) and _cell(v).owns_head))
+    dropout: float = setting(
+        0.0, "Dropout between layers", "Randomly zero states between stacked layers while training "
+        "(torch.nn semantics).", section="Model", steps=(0.0, 0.1, 0.2, 0.3, 0.5), bounds=(0.0, 0.9),
+        shown=lambda v: v["num_layers"] > 1)
+    embedding_size: int = setting(
+        16, "Embedding size", "Token tasks: the size of the learned vector per token.", bounds=(1, 256))
+    init: str = setting(
+        "default", "Initialization", "How W_hh starts. Orthogonal keeps every direction's length; "
+        "identity (IRNN) copies the state forward unchanged.", section="Model", choices=lambda: INITS,
+        options=lambda v: tuple(k for k, i in INITS.items() if i.applies_to(v["cell"])),
+        fmt=lambda k: INITS[k].title)
+    spectral_radius: float = setting(
+        0.0, "Spectral radius of W_hh", "Rescale W_hh so its largest |eigenvalue| is this: below 1 "
+        "gradients shrink at every step back in time, above 1 they can explode. 0 keeps the init's.",
+        section="Model", steps=(0.0, 0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0), bounds=(0.0, 5.0),
+        fmt=lambda r: "as initialized" if r == 0 else f"{r:g}")
+    forget_bias: float | None = setting(
+        None, "Forget-gate bias", "Start the forget gate open (f ≈ σ(b)): the cell keeps what it holds by "
+        "default, so gradients survive long spans. None keeps PyTorch's.", section="Model",
+        steps=(None, 0.0, 0.5, 1.0, 2.0, 3.0), bounds=(-10.0, 10.0),
+        message="Forget-gate bias must be between {low:g} and {high:g} (got {value:g}).",
+        fmt=lambda b: "PyTorch default" if b is None else f"{b:g}",
+        shown=lambda v: bool(_cell(v) and _cell(v).has_cell_state))
     # task
-    task: str = "adding"  # which problem the network learns
-    seq_len: int = 10  # how far back the network must remember (meaning varies per task)
-    corpus: str = "grammar"  # text task: a generated corpus (grammar, brackets, code) or "u" + a text's hash
+    task: str = setting(
+        "adding", "Task", "What the network has to learn.", section="Task", choices=lambda: TASKS,
+        fmt=lambda t: TASKS[t].title, order=1)
+    seq_len: int = setting(
+        10, "Sequence length", "How far back the network must remember (what it means varies per task): "
+        "the longer, the harder for a vanilla RNN.", section="Task", bounds=_seq_len_bounds,
+        message="Sequence length for '{task}' must be between {low} and {high}.",
+        fallback=lambda v: TASKS[v["task"]].default_seq_len if v["task"] in TASKS else None)
+    corpus: str = setting(
+        "grammar", "Corpus", "The text to model, generated by our own code (the Text page also takes "
+        "your own, named here by its hash).", section="Task", widget="select", options=_corpora,
+        fmt=_corpus_title, shown=lambda v: v["task"] in TASKS and TASKS[v["task"]].on_corpus is not None,
+        order=1)
     # training
-    optimizer: str = "adam"  # adam or sgd (with momentum)
-    lr: float = 1e-2  # learning rate: too high diverges, too low crawls
-    momentum: float = 0.9  # sgd only
-    batch_size: int = 32  # sequences per step: larger is smoother and slower
-    clip: bool = True  # rescale the gradient when its norm exceeds clip_norm
-    clip_norm: float = 1.0  # the threshold for clipping
-    steps: int = 500  # training steps in the run
-    seed: int = 0  # same seed, same data, same initial weights, same run
-    device: str = "auto"  # auto picks cuda when present
+    optimizer: str = setting(
+        "adam", "Optimizer", "Adam adapts the step per weight; SGD with momentum is the classic.",
+        section="Training", choices=lambda: OPTIMIZERS, fmt=lambda o: OPTIMIZERS[o].title)
+    lr: float = setting(
+        1e-2, "Learning rate", "Step size. Too high and the loss explodes; too low and it crawls.",
+        section="Training", steps=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0), bounds=(1e-6, 10.0))
+    momentum: float = setting(
+        0.9, "Momentum", "SGD only: how much of the last step carries into the next.", section="Training",
+        steps=(0.0, 0.5, 0.9, 0.95, 0.99), bounds=(0.0, 0.999), shown=lambda v: v["optimizer"] == "sgd")
+    batch_size: int = setting(
+        32, "Batch size", "Sequences per step: larger is smoother and slower.", section="Training",
+        steps=(8, 16, 32, 64, 128, 256), bounds=lambda v, lim: (1, (lim or Limits()).max_batch_size))
+    clip: bool = setting(
+        True, "Clip gradients", "Rescale the gradient when its norm passes the threshold: the standard "
+        "cure for exploding gradients (it does nothing for vanishing ones).", section="Training")
+    clip_norm: float = setting(
+        1.0, "Clip threshold", "The largest gradient norm allowed.", section="Training",
+        steps=(0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0), bounds=(1e-3, 1e3), shown=lambda v: v["clip"])
+    steps: int = setting(
+        500, "Training steps", "How many batches to learn from.", section="Training",
+        steps=(50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10000),
+        bounds=lambda v, lim: (1, (lim or Limits()).max_steps))
+    seed: int = setting(
+        0, "Seed", "Same seed, same data and initial weights: the same run, every time.", section="Training",
+        bounds=(0, 2**31 - 1), step=1)
+    device: str = setting(
+        "auto", "Device", "Where training runs; auto picks a GPU when there is one.", section="Training",
+        choices=lambda: DEVICES, options=_devices)
     # recording
-    probe_every: int = 10  # record a probe trace every this many steps
-    probe_size: int = 8  # sequences in the probe batch
+    probe_every: int = setting(
+        10, "Record every k steps", "How often the probe batch is recorded for the views inside the "
+        "network.", section="Training", steps=(1, 2, 5, 10, 25, 50, 100), bounds=(1, 10_000))
+    probe_size: int = setting(8, "Probe size", "Sequences in the probe batch.", bounds=(1, 64))
 
     def validate(self, limits: Limits | None = None) -> list[str]:
-        """Human-readable problems with this config; empty when it can run."""
+        """Human-readable problems with this config; empty when it can run. Each field's own
+        checks are its setting's (explorer/schema.py); here, what spans fields."""
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"limits must be a Limits or None (got a {type(limits).__name__}).")
         limits = limits or Limits()
         problems = type_problems(self)
-        if problems:  # the checks below compare numbers: they need the right types
+        if problems:  # the checks below compare values: they need the right types
             return problems
+        problems = schema.problems(self, limits)
         if self.cell == "custom":
             from explorer.custom_cell import problems as custom_problems
 
             problems += custom_problems(self.custom_cell)
-        elif self.cell not in CELLS:
-            problems.append(f"Unknown cell {brief(self.cell)}. Choose one of: {', '.join(CELLS)}.")
-        elif CELLS[self.cell].owns_head and (self.num_layers > 1 or self.bidirectional):
-            problems.append(f"The {CELLS[self.cell].title} has one layer, read forwards: "
+        elif ((cell := CELLS.get(self.cell)) and cell.owns_head
+              and (self.num_layers > 1 or self.bidirectional)):
+            problems.append(f"The {cell.title} has one layer, read forwards: "
                             "its output is fed back.")
         if self.cell != "custom" and self.custom_cell:  # else two equal runs would look different
             problems.append(f"Custom cell: equations are read only with cell 'custom' (the cell is "
                             f"{brief(self.cell)}); leave it empty.")
-        if self.task not in TASKS:
-            problems.append(f"Unknown task {brief(self.task)}. Choose one of: {', '.join(TASKS)}.")
-        if self.init not in INITS:
-            problems.append(f"Unknown initialization {brief(self.init)}. Choose one of: {', '.join(INITS)}.")
-        elif self.cell in CELLS | {"custom": None} and not INITS[self.init].applies_to(self.cell):
+        known = self.init in INITS and self.cell in (*CELLS, "custom")
+        if known and not INITS[self.init].applies_to(self.cell):
             problems.append(f"Initialization '{self.init}' applies only to vanilla RNNs.")
-        if self.optimizer not in OPTIMIZERS:
-            problems.append(f"Unknown optimizer {brief(self.optimizer)}. Choose adam or sgd.")
-        if self.device not in DEVICES:
-            problems.append(f"Unknown device {brief(self.device)}. Choose auto, cpu or cuda.")
         if self.task in TASKS:
-            task = TASKS[self.task]
-            problems += _corpus_problems(task, self.corpus)
-            lo, hi = task.min_seq_len, min(task.max_seq_len, limits.max_seq_len)
-            if not lo <= self.seq_len <= hi:
-                problems.append(f"Sequence length for '{self.task}' must be between {lo} and {hi}.")
-        for name, lo, hi in (
-            ("hidden_size", 1, limits.max_hidden_size), ("num_layers", 1, 4),
-            ("embedding_size", 1, 256), ("batch_size", 1, limits.max_batch_size),
-            ("steps", 1, limits.max_steps), ("seed", 0, 2**31 - 1),
-            ("probe_every", 1, 10_000), ("probe_size", 1, 64),
-        ):
-            value = getattr(self, name)
-            if not lo <= value <= hi:
-                problems.append(f"{_label(name)} must be between {lo} and {hi} (got {value}).")
-        for name, lo, hi in (
-            ("lr", 1e-6, 10.0), ("momentum", 0.0, 0.999), ("dropout", 0.0, 0.9),
-            ("clip_norm", 1e-3, 1e3), ("spectral_radius", 0.0, 5.0),
-        ):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and lo <= value <= hi):
-                problems.append(f"{_label(name)} must be between {lo:g} and {hi:g} (got {value:g}).")
-        if self.forget_bias is not None and not (
-            math.isfinite(self.forget_bias) and -10 <= self.forget_bias <= 10
-        ):
-            problems.append(f"Forget-gate bias must be between -10 and 10 (got {self.forget_bias:g}).")
+            problems += _corpus_problems(TASKS[self.task], self.corpus)
         if self.task in TASKS and self.seq_len * self.batch_size > limits.max_tokens_per_batch:
             problems.append(
                 f"Sequence length × batch size is {self.seq_len * self.batch_size:,}; "
@@ -121,28 +183,14 @@ class RunConfig:
 
     def to_query(self) -> dict[str, str]:
         """The fields that differ from the defaults, as URL query parameters."""
-        default = RunConfig()
-        return {
-            k: _format(v) for k, v in asdict(self).items() if v != getattr(default, k)
-        }
+        return schema.to_query(self)
 
     @classmethod
-    def from_query(cls, params: Mapping[str, Any]) -> tuple[RunConfig, list[str]]:
-        """Parse query parameters; a bad value falls back, with a notice saying which, why and
-        what is used instead. Unknown keys are other pages' and are left alone."""
-        values: dict[str, Any] = {}
-        notices: list[str] = []
-        types = {f.name: f for f in fields(cls)}
-        for key, raw in params.items():
-            if key not in types:
-                continue  # other pages' parameters share the URL
-            raw = raw[-1] if isinstance(raw, (list, tuple)) and raw else raw
-            try:
-                values[key] = _parse(types[key].default, str(raw))
-            except ValueError:
-                notices.append(f"Ignored {key}={shown(raw)}: {_expected(key)}.")
-        config, dropped = _drop_invalid(cls(**values))
-        return config, notices + dropped
+    def from_query(cls, params: Mapping[str, Any], base: RunConfig | None = None,
+                   ) -> tuple[RunConfig, list[str]]:
+        """Parse query parameters over `base` (default: the defaults); a bad value falls back, with a
+        notice saying which, why and what is used instead. Unknown keys are other settings'."""
+        return schema.from_query(base or cls(), params)
 
 
 def _corpus_problems(task, corpus: str) -> list[str]:
@@ -155,86 +203,3 @@ def _corpus_problems(task, corpus: str) -> list[str]:
                 f"leave it at {RunConfig.corpus}."]
     return []
 
-
-def _label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
-
-def _format(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def _parse(default: Any, raw: str) -> Any:
-    if default is MISSING:
-        raise ValueError(raw)
-    if raw.lower() == "none":
-        return None
-    if isinstance(default, bool):
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(raw)
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float) or default is None:
-        value = float(raw)
-        if not math.isfinite(value):
-            raise ValueError(raw)
-        return value
-    if not NAME.fullmatch(raw):
-        raise ValueError(raw)
-    return raw
-
-
-_CHOICES = {"cell": CELLS, "task": TASKS, "init": INITS, "optimizer": OPTIMIZERS, "device": DEVICES}
-
-
-def _expected(name: str) -> str:
-    """What a URL value for this field must look like."""
-    if name in _CHOICES:
-        return f"not one of {', '.join(_CHOICES[name])}"
-    default = getattr(RunConfig(), name)
-    if isinstance(default, bool):
-        return "not 1 or 0"
-    if isinstance(default, int):
-        return "not a whole number"
-    if isinstance(default, str):
-        return "not a name of lowercase letters, digits and _ (at most 32)"
-    return "not a finite number" + (" or none" if default is None else "")
-
-
-# the order fields are reset in: the ones others depend on (task, cell) last, so that
-# ?task=sentiment&seq_len=5 resets the length, not the task
-_RESET_ORDER = [f.name for f in fields(RunConfig) if f.name not in ("task", "cell")] + ["task", "cell"]
-
-
-def _drop_invalid(config: RunConfig) -> tuple[RunConfig, list[str]]:
-    """Reset, one field at a time, whatever makes the config invalid; a notice for each field
-    reset, with the problems it caused and the value used instead."""
-    problems, notices = config.validate(), []
-    for name in _RESET_ORDER:
-        if not problems:
-            break
-        fallback = _fallback(config, name)
-        candidate = replace(config, **{name: fallback})
-        remaining = candidate.validate()
-        if len(remaining) < len(problems):
-            fixed = " ".join(p for p in problems if p not in remaining)
-            notices.append(f"Ignored {name}={_format(getattr(config, name))}: {fixed} "
-                           f"Using {_format(fallback)} instead.")
-            config, problems = candidate, remaining
-    if problems:
-        return RunConfig(), [f"Ignored the link's settings: {' '.join(problems)} Using the defaults."]
-    return config, notices
-
-
-def _fallback(config: RunConfig, name: str) -> Any:
-    """The value a bad field falls back to: the task's own default length, else the default."""
-    if name == "seq_len" and config.task in TASKS:
-        return TASKS[config.task].default_seq_len
-    return getattr(RunConfig(), name)

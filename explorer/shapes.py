@@ -12,30 +12,26 @@ from dataclasses import dataclass, fields
 import torch
 
 from explorer.cells import CELLS, FUSED_CELLS
-
-BOUNDS = {"input_size": (1, 64), "hidden_size": (1, 128), "num_layers": (1, 4), "batch": (1, 32),
-          "length": (1, 100)}
+from explorer.schema import Settings, setting
 
 
 @dataclass(frozen=True)
-class ShapeQuestion:
-    cell: str = "lstm"  # a key of explorer.cells.CELLS
-    input_size: int = 3  # features per step
-    hidden_size: int = 8  # units per layer and direction
-    num_layers: int = 1
-    bidirectional: bool = False
-    batch_first: bool = True  # the layout of input and output (never of h_n / c_n)
-    batch: int = 4  # sequences in the batch
-    length: int = 6  # steps per sequence
+class ShapeQuestion(Settings):
+    """A torch.nn recurrent layer and a batch; each field's `setting` is what the Shape explorer
+    draws, its link carries and `validate` checks."""
 
-    def validate(self) -> list[str]:
-        problems = [] if self.cell in FUSED_CELLS else [
-            f"Unknown cell '{self.cell}': one of {', '.join(FUSED_CELLS)}."]
-        for name, (lo, hi) in BOUNDS.items():
-            value = getattr(self, name)
-            if not (isinstance(value, int) and lo <= value <= hi):
-                problems.append(f"{name.replace('_', ' ').capitalize()} must be a whole number {lo}–{hi}.")
-        return problems
+    cell: str = setting("lstm", "Cell", "Which torch.nn layer.", choices=lambda: FUSED_CELLS,
+                        fmt=lambda c: CELLS[c].title, widget="segmented")
+    input_size: int = setting(3, "input_size (features per step)", "Features of each step's input.",
+                              bounds=(1, 64))
+    hidden_size: int = setting(8, "hidden_size (units)", "Units per layer and direction.", bounds=(1, 128))
+    num_layers: int = setting(1, "num_layers", "Stacked layers.", bounds=(1, 4))
+    bidirectional: bool = setting(False, "bidirectional", "A second layer reads the sequence backwards; "
+                                  "the outputs are concatenated.")
+    batch_first: bool = setting(True, "batch_first", "Input and output as (batch, time, features) "
+                                "instead of (time, batch, …); never h_n / c_n.")
+    batch: int = setting(4, "batch (sequences)", "Sequences in the batch.", bounds=(1, 32))
+    length: int = setting(6, "length (steps)", "Steps per sequence.", bounds=(1, 100))
 
 
 @dataclass(frozen=True)

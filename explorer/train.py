@@ -30,6 +30,7 @@ from explorer.connectivity import connectivity
 from explorer.jobs.status import Status
 from explorer.models import SequenceModel
 from explorer.objectives import OBJECTIVES
+from explorer.optimizers import OPTIMIZERS
 from explorer.record import trace_rnn
 from explorer.tasks import Batch, Task, task_for
 from explorer.trace import Trace
@@ -39,10 +40,6 @@ CONNECTIVITY_BUDGET = 300_000  # T² · O at most (about a second): longer probe
 FAR_ABOVE = 10.0  # a run ending this many times above its start and its baseline has blown up
 RECENT = 20  # the training losses end_note looks at by default
 
-OPTIMIZERS = {
-    "adam": lambda params, cfg: torch.optim.Adam(params, lr=cfg.lr),
-    "sgd": lambda params, cfg: torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum),
-}
 
 
 class ConfigError(Problems):
@@ -111,7 +108,7 @@ class Trainer:
         if n_params > limits.max_parameters:
             raise ConfigError([f"The model has {n_params:,} parameters; the limit is "
                                f"{limits.max_parameters:,}. Use fewer units or layers."])
-        self.optimizer = OPTIMIZERS[cfg.optimizer](self.model.parameters(), cfg)
+        self.optimizer = OPTIMIZERS[cfg.optimizer].make(self.model.parameters(), cfg)
         self.data_rng = np.random.default_rng(cfg.seed)
         self.probe = self.task.sample(np.random.default_rng([cfg.seed, 1]), cfg.probe_size,
                                       cfg.seq_len)

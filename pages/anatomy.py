@@ -8,11 +8,9 @@ from explorer import export, stepthrough, ui
 from explorer.cellspec import CELL_SPECS
 from explorer.figures.anatomy import cell_step_figure
 from explorer.figures.gates import gate_title
+from explorer.pagestate import AnatomyPage
 
 P = "anatomy"
-CELL_TITLES = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"} | {
-    name: name[len("lstm_"):].upper() if name.startswith("lstm_") else CELL_SPECS[name].label
-    for name in CELL_SPECS if name not in ("rnn_tanh", "rnn_relu", "lstm", "gru")}
 ss = st.session_state
 
 
@@ -31,13 +29,11 @@ st.title("Cell anatomy: one step by hand")
 st.caption("No training here: pick a cell, set the input x_t and the previous state by hand, and change "
            "a few of its weights. Every intermediate value of the step is recomputed as you drag.")
 
-top = st.columns(3)
-cell = top[0].segmented_control("Cell", list(CELL_TITLES), format_func=CELL_TITLES.get, key=f"{P}_cell",
-                                default="lstm", required=True, persist_state="session")
-size = top[1].segmented_control("Size of x_t and h_t", [2, 3], key=f"{P}_size", default=2, required=True,
-                                persist_state="session")
-seed = top[2].number_input("Weights seed", 0, 999, step=1, key=f"{P}_seed", persist_state="session",
-                           help="The weights start random (seeded); the sliders on the right change some.")
+notices = ui.url.load(P, AnatomyPage())[1] if ui.url.first_visit(P) else []
+ui.url.notify(notices)
+chosen = ui.widgets.form(P, AnatomyPage(), ["cell", "size", "seed"], into=st.columns(3))
+ui.url.sync((chosen, AnatomyPage()))
+cell, size, seed = chosen.cell, chosen.size, chosen.seed
 spec = CELL_SPECS[cell]
 blocks = spec.blocks
 weights = stepthrough.example_weights(cell, size, size, int(seed))

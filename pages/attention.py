@@ -5,18 +5,19 @@ from dataclasses import replace
 import streamlit as st
 
 from explorer import ui
-from explorer.cells import CELLS, FUSED_CELLS
 from explorer.figures import attention as fig
 from explorer.figures.training import LearningCurve
 from explorer.jobs import Status
 from explorer.jobs.seq2seq import DecodeSpec, curve_lengths
 from explorer.live import Column
-from explorer.seq2seq import ATTENTIONS, SCHEDULES, TASKS, Seq2SeqConfig
+from explorer.pagestate import AttentionPage
+from explorer.seq2seq import ATTENTIONS, TASKS, Seq2SeqConfig
 from explorer.seq2seq.tasks import EOS, SPECIALS
 from explorer.trace import Trace
 from explorer.views import ViewOptions, views_for
 
-RUN_KEY, CURVE_KEY, REFRESH = "attention_run", "attention_curve", 0.25
+P = "attention"
+RUN_KEY, CURVE_KEY, REFRESH = f"{P}_run", f"{P}_curve", 0.25
 DEFAULT = Seq2SeqConfig()
 BUDGET = (f"Budget: with the defaults (reverse, GRU, additive attention) {DEFAULT.steps} steps reach ≥ 95% "
           "exact match on 12-digit inputs (tested; 99% measured). With the same budget on up to 24 "
@@ -33,39 +34,30 @@ st.caption("An encoder reads the source; a decoder writes the answer one token a
 
 def task_changed() -> None:
     """Each task starts at its own default length (and the curve at twice that)."""
-    ss.attention_length = TASKS[ss.attention_task].default_len
+    ss.attention_seq_len = TASKS[ss.attention_task].default_len
     ss.attention_curve_len = None
 
 
-with st.sidebar:  # persist_state: the settings outlive a visit to another page
-    st.subheader("Task")
-    task = TASKS[st.selectbox("Task", list(TASKS), format_func=lambda t: TASKS[t].title, key="attention_task",
-                              on_change=task_changed, persist_state="session")]
-    ss.setdefault("attention_length", task.default_len)
-    length = st.number_input(f"Longest {task.length_label}", task.min_len, task.max_len,
-                             key="attention_length", disabled=task.fixed_length, persist_state="session")
-    st.subheader("Model")
-    cell = st.selectbox("Cell", FUSED_CELLS, index=FUSED_CELLS.index(DEFAULT.cell), key="attention_cell",
-                        format_func=lambda c: CELLS[c].title, persist_state="session")
-    attention = st.selectbox("Attention", list(ATTENTIONS), index=list(ATTENTIONS).index(DEFAULT.attention),
-                             format_func=lambda a: ATTENTIONS[a].title, key="attention_kind",
-                             persist_state="session")
-    bidirectional = st.toggle("Bidirectional encoder", DEFAULT.bidirectional, key="attention_bidirectional",
-                              persist_state="session")
-    hidden = st.select_slider("Hidden units", (16, 32, 64, 128), DEFAULT.hidden_size, key="attention_hidden",
-                              persist_state="session")
-    st.subheader("Training")
-    teacher = st.slider("Teacher forcing ε₀", 0.0, 1.0, DEFAULT.teacher_forcing, 0.1, key="attention_teacher",
-                        help="The chance of feeding the decoder the true previous token, not its own guess.",
-                        persist_state="session")
-    schedule = st.selectbox("Schedule (scheduled sampling)", list(SCHEDULES), key="attention_schedule",
-                            format_func=lambda s: SCHEDULES[s][0], persist_state="session")
-    steps = st.select_slider("Training steps", (50, 100, 200, 300, 500, 1000, 2000), DEFAULT.steps,
-                             key="attention_steps", persist_state="session")
-    beam_width = st.slider("Beam width", 1, 8, 3, key="attention_beam", persist_state="session")
-config = replace(DEFAULT, task=task.name, seq_len=int(length), cell=cell, attention=attention,
-                 bidirectional=bidirectional, hidden_size=int(hidden), teacher_forcing=float(teacher),
-                 schedule=schedule, steps=int(steps))
+notices = []
+if ui.url.first_visit(P):  # the link: the run's settings and what the page shows
+    config, notices = ui.url.load(P, DEFAULT)
+    notices += ui.url.load(P, AttentionPage())[1]
+    if ui.url.wants_run(notices):
+        ui.hold(RUN_KEY, ui.submit("seq2seq", config))
+with st.sidebar:  # every setting outlives a visit to another page
+    config = ui.widgets.form(P, DEFAULT, on_change={"task": task_changed})
+    shows = ui.widgets.form(P, AttentionPage(), ["beam"])
+task, beam_width = TASKS[config.task], shows.beam
+ui.url.notify(notices)
+
+
+def sync_url() -> None:
+    """The address bar: the run's settings and what the page shows (called again by the panel,
+    whose widgets rerun only it)."""
+    ui.url.sync((config, DEFAULT), (ui.widgets.current(P, AttentionPage()), AttentionPage()))
+
+
+sync_url()
 
 with st.expander(f"Task: {task.title}"):
     st.markdown(task.description)
@@ -123,30 +115,28 @@ def show_reading(reading, target: str | None, key: str, seen: tuple) -> None:
 
 
 def streams(enc: Trace, dec: Trace) -> dict[str, tuple[Trace, int]]:
-    """(trace, direction) by stream name."""
-    names = [f"Encoder h_j ({d})" for d in ("forward", "backward")[:enc.num_directions]]
-    return {**{name: (enc, d) for d, name in enumerate(names)}, "Decoder s_t": (dec, 0)}
+    """(trace, direction) by stream name (explorer.pagestate.STREAMS)."""
+    names = ("encoder_forward", "encoder_backward")[:enc.num_directions]
+    return {**{name: (enc, d) for d, name in enumerate(names)}, "decoder": (dec, 0)}
 
 
 def inside_views(enc: Trace, dec: Trace, example: int, target_vocab: tuple[str, ...], seen: tuple) -> None:
     """One stream of the probe example in one of the Inside page's views, at the time cursor."""
     found = streams(enc, dec)
-    if ss.get("attention_stream") not in found:  # a new run may have one direction
-        ss.attention_stream = next(iter(found))
-    left, right = st.columns(2)
-    name = left.segmented_control("Stream", list(found), key="attention_stream", required=True,
-                                  persist_state="session")
-    trace, direction = found[name]
+    chosen = ui.widgets.current(P, AttentionPage())
+    trace = found.get(chosen.stream, next(iter(found.values())))[0]
     views = {v.name: v for v in sorted(views_for(trace), key=lambda v: v.name != "hidden")}
-    if ss.get("attention_view") not in views:  # a vanilla RNN has no gates
+    if chosen.view not in views:  # a vanilla RNN has no gates
         ss.attention_view = "hidden"
-    view = views[right.selectbox("View", list(views), format_func=lambda v: views[v].title,
-                                 key="attention_view", persist_state="session")]
-    cursor = ui.time_cursor("attention_cursor", trace.length(example))
+    chosen = ui.widgets.form(P, AttentionPage(), ["stream", "view"], into=st.columns(2),
+                             context={"streams": found, "views": views})
+    trace, direction = found[chosen.stream]
+    view = views[chosen.view]
+    cursor = ui.time_cursor(f"{P}_cursor", trace.length(example))
     options = ViewOptions(direction=direction, example=example, cursor=cursor,
                           classes=target_vocab if trace.predictions is not None else None).fit(trace)
     ui.view_with_downloads(view, trace, options, f"attention_inside_{view.name}",
-                           version=(*seen, name, options))  # built again when the recording or a choice moves
+                           version=(*seen, chosen.stream, options))  # built again when anything moves
 
 
 @ui.live_fragment(running, REFRESH)
@@ -189,9 +179,9 @@ def live_panel() -> None:
     enc, dec = snap.encoder, snap.decoder
     sources = ["".join(enc.vocab[i] for i in row[:n]) for row, n in zip(enc.inputs, enc.lengths, strict=True)]
     st.subheader(f"Inside the model at step {enc.step}")
-    example = st.selectbox("Probe example", range(len(sources)), key="attention_example",
-                           format_func=lambda i: f"{sources[i]} → {run_task.solve(sources[i])}",
-                           persist_state="session")
+    answer = {"example": lambda i: f"{sources[i]} → {run_task.solve(sources[i])}"}
+    example = ui.widgets.form(P, AttentionPage(), ["example"], into=st.container(),
+                              context={"sources": sources}, labels=answer).example
     run_len = run_task.source_len(snap.config.seq_len) + 2
     version = (snap.run_id, enc.step, run_task.name)
     source = sources[example]
@@ -206,6 +196,7 @@ def live_panel() -> None:
     if not messages:
         show_reading(decode(snap, text, beam_width, run_len), run_task.solve(text), "attention_typed",
                      (*version, text, beam_width))
+    sync_url()
 
 
 live_panel()
@@ -223,7 +214,7 @@ else:
     longest = st.number_input(f"Train on {task.length_label} up to", task.min_len, task.max_len,
                               key="attention_curve_len", persist_state="session")
     lengths = curve_lengths(task.min_len, int(longest))
-    kind = attention if attention != "none" else DEFAULT.attention
+    kind = config.attention if config.attention != "none" else DEFAULT.attention
     if st.button(f"Compute: none vs {kind}, lengths {lengths}", key="attention_curve_start",
                  disabled=bool(problems)):
         ui.hold(CURVE_KEY, ui.submit("curve", (replace(config, seq_len=int(longest), attention=kind),

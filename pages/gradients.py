@@ -5,7 +5,6 @@ from dataclasses import replace
 import streamlit as st
 
 from explorer import Trainer, ui
-from explorer.cells import CELLS
 from explorer.config import RunConfig
 from explorer.figures import gradients as gfig
 from explorer.figures import spectrum as sfig
@@ -20,27 +19,21 @@ from explorer.gradients import (
     trace_decay,
     trace_spectra,
 )
-from explorer.inits import INITS
 from explorer.lessons import GRADIENT_LESSONS as TEXT
+from explorer.pagestate import GradientsPage
 from explorer.presets import PRESETS
 
 P = "gradients"
 RUN_KEY = f"{P}_run"
-LAB_PRESETS = ("lab-vanishing", "lab-orthogonal", "lab-forget-bias", "exploding", "exploding-clipped",
-               "lab-irnn", "classic-adding")
-VIEWS = ("Gradient flow", "Why it vanishes", "Exploding")
+# RunConfig's settings drawn here (widget key gradients_<field>)
 KNOBS = ("cell", "init", "spectral_radius", "forget_bias", "seq_len", "hidden_size", "optimizer", "lr",
-         "clip", "clip_norm", "steps", "seed")  # widget key: gradients_<field>
-HIDDEN = (8, 16, 32, 64, 128)
-RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
-STEPS = (50, 100, 200, 300, 500, 1000, 2000, 3000, 5000)
+         "clip", "clip_norm", "steps", "seed")
+ss = st.session_state
 
 
 def apply_preset() -> None:
     """Copy the chosen preset into the knobs (a callback: it runs before the widgets are drawn)."""
-    cfg = PRESETS[st.session_state[f"{P}_preset"]].config()
-    for field in KNOBS:
-        st.session_state[f"{P}_{field}"] = getattr(cfg, field)
+    ui.widgets.put(P, PRESETS[ss[f"{P}_preset"]].config())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -49,46 +42,27 @@ def initial_trace(cfg: RunConfig):
     return Trainer(cfg).probe_trace()
 
 
-if f"{P}_cell" not in st.session_state:  # first view: the knobs start at the first preset
-    st.session_state[f"{P}_preset"] = LAB_PRESETS[0]
-    apply_preset()
-
 ui.through_app()
 st.title("Vanishing and exploding gradients")
 st.caption("Backpropagation through time multiplies one Jacobian per step back: dL/dh_k = dL/dh_T · "
            "Π ∂h_t/∂h_{t−1}, with ∂h_t/∂h_{t−1} = diag(1 − h_t²) W_hh for tanh. Turn the knobs and watch "
            "that product, at initialization and while the network learns the adding problem "
            "(the loss is read at the last step only).")
-with st.sidebar:  # persist_state: the knobs outlive a visit to another page
-    st.selectbox("Preset", LAB_PRESETS, format_func=lambda n: PRESETS[n].title, key=f"{P}_preset",
-                 on_change=apply_preset, help="A starting point for a lesson; every knob below stays yours.",
-                 persist_state="session")
-    cell = st.selectbox("Cell", list(CELLS), format_func=lambda c: CELLS[c].title, key=f"{P}_cell",
-                        persist_state="session")
-    st.selectbox("Initialization of W_hh", list(INITS), format_func=lambda n: INITS[n].title, key=f"{P}_init",
-                 persist_state="session")
-    st.number_input("Spectral radius of W_hh (0 keeps the init's)", 0.0, 3.0, step=0.1,
-                    key=f"{P}_spectral_radius", help="Rescales W_hh so its largest |eigenvalue| is this.",
-                    persist_state="session")
-    st.number_input("LSTM forget-gate bias (empty: PyTorch's)", -5.0, 5.0, step=0.5, key=f"{P}_forget_bias",
-                    disabled="f" not in CELLS[cell].blocks or not CELLS[cell].has_cell_state,
-                    persist_state="session")
-    st.number_input("Sequence length T", 4, 300, step=1, key=f"{P}_seq_len", persist_state="session")
-    st.select_slider("Hidden units", HIDDEN, key=f"{P}_hidden_size", persist_state="session")
-    st.selectbox("Optimizer", ("adam", "sgd"), key=f"{P}_optimizer", persist_state="session")
-    st.select_slider("Learning rate", RATES, format_func=lambda v: f"{v:g}", key=f"{P}_lr",
-                     persist_state="session")
-    clip = st.toggle("Clip gradients", key=f"{P}_clip", persist_state="session")
-    st.number_input("Clip threshold", 0.01, 100.0, step=0.5, key=f"{P}_clip_norm", disabled=not clip,
-                    persist_state="session")
-    st.select_slider("Training steps", STEPS, key=f"{P}_steps", persist_state="session")
-    st.number_input("Seed", 0, 9999, step=1, key=f"{P}_seed", persist_state="session")
-
-preset = PRESETS[st.session_state[f"{P}_preset"]]
-knobs = {field: st.session_state[f"{P}_{field}"] for field in KNOBS}
-knobs["spectral_radius"] = knobs["spectral_radius"] or 0.0  # an emptied field means "keep the init's"
-config = replace(preset.config(), **knobs, probe_every=max(5, knobs["steps"] // 100))
+notices = []
+if ui.url.first_visit(P):  # the link: the page's view and preset, then the knobs over the preset's
+    page, notices = ui.url.load(P, GradientsPage())
+    config, more = ui.url.load(P, PRESETS[page.preset].config())
+    notices += more
+    if ui.url.wants_run(notices):
+        ui.start_run(RUN_KEY, replace(config, probe_every=max(5, config.steps // 100)))
+with st.sidebar:
+    page = ui.widgets.form(P, GradientsPage(), ["preset"], on_change={"preset": apply_preset})
+    base = PRESETS[page.preset].config()
+    knobs = ui.widgets.form(P, base, KNOBS)
+preset = PRESETS[page.preset]
+config = replace(knobs, probe_every=max(5, knobs.steps // 100))
 problems = config.validate(ui.limits())
+ui.url.notify(notices)
 st.info(f"**{preset.title}.** {preset.lesson}", icon=":material/school:")
 left, right, _ = st.columns([1, 1, 4])
 if left.button("Train", key=f"{P}_start", type="primary", disabled=bool(problems)):
@@ -97,8 +71,9 @@ if right.button("Stop", key=f"{P}_stop"):
     ui.stop_run(RUN_KEY)
 for problem in problems + st.session_state.get(f"{RUN_KEY}_problems", []):
     st.warning(problem)
-view = st.segmented_control("View", VIEWS, default=VIEWS[0], required=True, key=f"{P}_view",
-                            persist_state="session")
+page = ui.widgets.form(P, GradientsPage(), ["view"], into=st.container())
+view = page.view
+ui.url.sync((page, GradientsPage()), (knobs, base))
 run = ui.current_run(RUN_KEY)
 running = run is not None and run.snapshot().active
 
@@ -153,7 +128,7 @@ def live_panel() -> None:
     seen = (snap.config if snap is not None else config, trace.step, len(traces))  # what the views draw
     if snap is None:
         st.caption("Before any training. Press **Train** to watch the profiles change as the network learns.")
-    if view == VIEWS[0]:
+    if view == "flow":
         cell_norms = None if trace.cell_grad_norm is None else trace.cell_grad_norm[0, 0]
         explained(lambda: gfig.gradient_flow_line(trace.grad_norm[0, 0], cell_norms, trace.step), "flow_line",
                   TEXT["flow"], seen)
@@ -163,7 +138,7 @@ def live_panel() -> None:
             explained(lambda: gfig.gradient_flow_heatmap(*flow_over_training(traces, cell_state=True),
                                                          "‖dL/dc_t‖"),
                       "cell_heatmap", TEXT["cell_heatmap"], seen)
-    elif view == VIEWS[1]:
+    elif view == "vanishing":
         spectra = ui.live_memo(f"{P}_spectra", seen, lambda: trace_spectra(trace))  # not on every refresh
         eig, sv = st.columns(2)
         with eig:

@@ -1,14 +1,17 @@
 """Inside: the Train page's run (or a small example) unrolled; every view follows one time cursor."""
 
+from dataclasses import replace
+
 import streamlit as st
 
-from explorer import RunConfig, stepthrough, ui
+from explorer import RunConfig, schema, stepthrough, ui
 from explorer.examples import EXAMPLES
 from explorer.figures.gates import gate_title
 from explorer.figures.gradients import gradient_flow_line
 from explorer.figures.scales import share_color_scales
 from explorer.interventions import Intervention, rerun, scored_by, summary
 from explorer.jobs.train import Snapshot
+from explorer.pagestate import InsidePage, slug
 from explorer.tasks import TASKS
 from explorer.trace import Trace
 from explorer.views import ViewOptions, tabs_for, views_for
@@ -118,6 +121,18 @@ st.title("Inside the network")
 st.caption("Every hidden state, gate and number of the probe batch, step by step. Move the time "
            "cursor (the slider, ◀ ▶, or the ← → keys) and every view follows it.")
 
+if ui.url.first_visit(P):  # the link: what the page shows, and the Train page's run if it names one
+    shown, notices = ui.url.load(P, InsidePage())
+    ui.url.remember(P, InsidePage())
+    if set(ui.url.linked()) & set(schema.settings(RunConfig)) and ui.url.first_visit("train"):
+        config, more = ui.url.load("train", RunConfig())  # the Train page opens on it too
+        notices += more
+        if ui.url.wants_run(notices):
+            ui.start_run(ui.TRAIN_RUN_KEY, config)
+    elif ui.url.linked():
+        ss[f"{P}_example_on"] = True  # a link to an example shows it
+    ui.url.notify(notices)
+
 snap = ui.lab_snapshot()
 if snap is None or snap.trace is None:
     status = "" if snap is None else snap.status.text.lower()
@@ -130,13 +145,14 @@ if snap is None or snap.trace is None:
     else:
         st.info(about)
     pick, go_col = st.columns([3, 1], vertical_alignment="bottom")
-    example = pick.selectbox("Example", list(EXAMPLES), key=f"{P}_preset", persist_state="session")
+    example = ui.widgets.form(P, InsidePage(), ["preset"], into=[pick]).preset
     go_col.button("Train a small example", key=f"{P}_train_example", type="primary",  # a callback: the
                   on_click=ss.__setitem__, args=(f"{P}_example_on", True))  # notice above goes at once
     if not ss.get(f"{P}_example_on"):
         st.stop()
-    snap = example_run(EXAMPLES[example])
+    snap, run_config = example_run(EXAMPLES[example]), None
 else:
+    run_config = snap.config
     st.caption(f"The Train page's run: {snap.status.text}, step {snap.step}."
                + (" It is still training: press Refresh for its newest recording." if snap.live else ""))
     if snap.live:
@@ -146,39 +162,39 @@ if not snap.live:
     ui.script_download(snap.config, f"{P}_dl_script")
 by_step = {trace.step: trace for trace in (snap.traces or [snap.trace])}
 steps = list(by_step)
-if ss.get(f"{P}_moment") == ss.get(f"{P}_latest"):  # following the newest recording: keep following
+if ss.get(f"{P}_moment") in (-1, ss.get(f"{P}_latest")):  # following the newest recording: keep following
     ss[f"{P}_moment"] = steps[-1]
-keep(f"{P}_moment", steps, steps[-1])
+ui.url.fit(P, "moment", steps, steps[-1])
 ss[f"{P}_latest"] = steps[-1]
-if len(steps) > 1:
-    st.select_slider("Training step of the recording (history: every view at that moment)", steps,
-                     key=f"{P}_moment", persist_state="session")
 trace = by_step[ss[f"{P}_moment"]]
+if ss.get(f"{P}_layer") == -1:
+    ss[f"{P}_layer"] = trace.num_layers - 1  # the top layer
+top = trace.num_layers - 1
+for name, count, default in (("example", trace.batch_size, 0), ("layer", trace.num_layers, top),
+                             ("direction", trace.num_directions, 0), ("t", trace.seq_len, 0)):
+    ui.url.fit(P, name, range(count), default)
+seen = {"trace": trace, "steps": steps}
+ui.widgets.form(P, InsidePage(), ["moment"], into=st.container(), context=seen)
+shown = ui.widgets.form(P, InsidePage(), ["example", "layer", "direction"], into=st.columns(3), context=seen)
 task = TASKS.get(trace.task)
 
-cols = st.columns(3)
-keep(f"{P}_example", list(range(trace.batch_size)), 0)
-cols[0].selectbox("Probe example", range(trace.batch_size), format_func=lambda b: f"example {b + 1}",
-                  key=f"{P}_example", persist_state="session")
-keep(f"{P}_layer", list(range(trace.num_layers)), trace.num_layers - 1)
-cols[1].selectbox("Layer (gates, trajectory, step-through)", range(trace.num_layers), persist_state="session",
-                  format_func=lambda k: f"layer {k + 1}", key=f"{P}_layer", disabled=trace.num_layers == 1)
-keep(f"{P}_direction", list(range(trace.num_directions)), 0)
-cols[2].selectbox("Direction", range(trace.num_directions), format_func=("forward", "backward").__getitem__,
-                  key=f"{P}_direction", disabled=trace.num_directions == 1, persist_state="session")
-
-cursor = ui.time_cursor(f"{P}_t", trace.length(ss[f"{P}_example"]))  # its real steps, not the padding
+cursor = ui.time_cursor(f"{P}_t", trace.length(shown.example))  # its real steps, not the padding
 ss[f"{P}_units"] = [u for u in ss.get(f"{P}_units", [0]) if u < trace.hidden_size] or [0]
 ss.setdefault(f"{P}_dims", "2D")
 keep(f"{P}_color", ["time", "target"] if task else ["time"], "time")
-options = ViewOptions(layer=ss[f"{P}_layer"], direction=ss[f"{P}_direction"], example=ss[f"{P}_example"],
+options = ViewOptions(layer=shown.layer, direction=shown.direction, example=shown.example,
                       cursor=cursor, classes=task.classes if task else None,
                       units=tuple(ss[f"{P}_units"]), dims=3 if ss[f"{P}_dims"] == "3D" else 2,
                       color_by=ss[f"{P}_color"]).fit(trace)
 
 names = tabs_for(trace) + ["Step-through", "Compare moments", "Interventions"]
-# only the open tab is drawn: a cursor move rebuilds the views in sight, not all of them
+# a link names the tab as a slug ('compare_moments'); only the open tab is drawn: a cursor move
+# rebuilds the views in sight, not all of them
+by_slug = {slug(name): name for name in names}
+ss[f"{P}_tab"] = by_slug.get(ss.get(f"{P}_tab"), ss.get(f"{P}_tab"))
 tabs = ui.remembered_tabs(f"{P}_tab", names)
+ui.url.sync((replace(ui.widgets.current(P, InsidePage()), tab=slug(ss[f"{P}_tab_kept"])), InsidePage()),
+            *([(run_config, RunConfig())] if run_config is not None else []))
 ui.views_in_tabs(P, trace, options, tabs, colour_by=["time", "target"] if task else ["time"])
 if not trace.gates and tabs["Hidden states"].open:
     tabs["Hidden states"].info("A vanilla RNN has no gates: all it keeps is h_t." if not trace.states else

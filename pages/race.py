@@ -8,18 +8,17 @@ from explorer import compare, ui
 from explorer.cells import CELLS
 from explorer.figures.compare import RaceLoss, race_flow_figure, sweep_figure
 from explorer.lessons import RACE_LESSONS as TEXT
+from explorer.pagestate import RacePage, SweepPage
 from explorer.presets import PRESETS
 from explorer.tasks import TASKS
 from explorer.train import ConfigError
 
 P = "race"
 RACE_KEY, SWEEP_KEY, CURSOR_KEY = f"{P}_handle", f"{P}_sweep_handle", f"{P}_cursor"
-RACE_PRESETS = ("race-quick", "classic-adding", "race-ablations", "race-jordan-sine", "race-jordan-adding")
-SWEEP_LENGTHS = (5, 10, 25, 50, 100, 200)
+SWEEP = f"{P}_sweep"  # the sweep's widgets: race_sweep_<field>; its link keys: sweep_<field>
+SWEEP_BASE = replace(PRESETS["race-quick"].config(), steps=500)
 TITLES = {name: spec.title for name, spec in CELLS.items()}
-CELL_NAMES = list(CELLS)
-STEPS = (50, 100, 200, 300, 500, 1000, 2000, 3000)
-RATES = (1e-3, 3e-3, 1e-2, 3e-2)
+ss = st.session_state
 
 ui.through_app()
 st.title("Race and memory span")
@@ -33,20 +32,28 @@ def configs_or_problems(make, *args) -> tuple[list, list[str]]:
 
 
 def stop(key: str) -> None:
-    if (handle := st.session_state.get(key)) is not None:
+    if (handle := ss.get(key)) is not None:
         handle.stop()
 
 
-def preset_steps() -> None:
-    """The preset's step budget (and cells, if it names some) into the widgets (the picker's callback)."""
-    preset = PRESETS[st.session_state[f"{P}_preset"]]
-    st.session_state[f"{P}_steps"] = preset.config().steps
+def apply_preset() -> None:
+    """The preset's settings (and cells, if it names some) into the widgets (the picker's callback)."""
+    preset = PRESETS[ss[f"{P}_preset"]]
+    ui.widgets.put(P, preset.config())
     if preset.cells:
-        st.session_state[f"{P}_cells"] = list(preset.cells)
+        ss[f"{P}_cells"] = list(preset.cells)
+
+
+def sync_url() -> None:
+    """The address bar: both tabs' settings and the cursor (called again by the race panel, whose
+    cursor reruns only it)."""
+    base = PRESETS[ss[f"{P}_preset"]].config()
+    ui.url.sync((ui.widgets.current(P, RacePage()), RacePage()), (ui.widgets.current(P, base), base),
+                (ui.widgets.current(SWEEP, SWEEP_BASE), SWEEP_BASE, "sweep_"),
+                (ui.widgets.current(SWEEP, SweepPage()), SweepPage(), "sweep_"))
 
 
 def start_race(configs) -> None:
-    st.session_state.pop(CURSOR_KEY, None)  # the new race records other steps
     ui.hold(RACE_KEY, ui.submit("race", tuple(configs)))  # one job: its cells step in lockstep
 
 
@@ -55,25 +62,30 @@ def start_sweep(configs) -> None:
     ui.hold(SWEEP_KEY, compare.Sweep(configs, lambda cfg: layer.submit("train", cfg)).start())
 
 
+notices, linked_run = [], False
+if ui.url.first_visit(P):  # the link: preset and cells, then the race's and the sweep's settings
+    page, notices = ui.url.load(P, RacePage())
+    for prefix, base, link in ((P, PRESETS[page.preset].config(), ""), (SWEEP, SWEEP_BASE, "sweep_")):
+        notices += ui.url.load(prefix, base, link)[1]
+    notices += ui.url.load(SWEEP, SweepPage(), "sweep_")[1]
+    linked_run = ui.url.wants_run(notices)
+ui.url.notify(notices)
 race_tab, sweep_tab = st.tabs(["Race", "Memory span sweep"])
 with race_tab:
     st.markdown(TEXT["race"])
-    if f"{P}_steps" not in st.session_state:
-        st.session_state[f"{P}_preset"] = RACE_PRESETS[0]
-        preset_steps()
     a, b, c, d = st.columns([3, 4, 2, 1])
-    preset = PRESETS[a.selectbox("Settings", RACE_PRESETS, format_func=lambda n: PRESETS[n].title,
-                                 key=f"{P}_preset", on_change=preset_steps, persist_state="session")]
-    cells = b.multiselect("Cells (2 to 4)", CELL_NAMES, default=["rnn_tanh", "lstm", "gru"],
-                          format_func=TITLES.get, max_selections=4, key=f"{P}_cells", persist_state="session")
-    steps = c.select_slider("Training steps", STEPS, key=f"{P}_steps", persist_state="session")
-    seed = d.number_input("Seed", 0, 9999, key=f"{P}_seed", persist_state="session")  # starts at its min, 0
+    page = ui.widgets.form(P, RacePage(), ["preset", "cells"], into=[a, b],
+                           on_change={"preset": apply_preset})
+    preset = PRESETS[page.preset]
+    settings = ui.widgets.form(P, preset.config(), ["steps", "seed"], into=[c, d])
     st.caption(preset.lesson)
-    race_base = replace(preset.config(), steps=int(steps), seed=int(seed))
-    race_configs, problems = configs_or_problems(compare.race_configs, race_base, cells)
-    go, halt, _ = st.columns([1, 1, 4])
-    if go.button("Start race", key=f"{P}_start", type="primary", disabled=bool(problems)):
+    race_configs, problems = configs_or_problems(compare.race_configs, settings, list(page.cells))
+    start, halt, _ = st.columns([1, 1, 4])
+    if start.button("Start race", key=f"{P}_start", type="primary", disabled=bool(problems)):
+        ss.pop(CURSOR_KEY, None)  # the new race records other steps
         start_race(race_configs)  # here, not in a callback: the configs hold this very click's settings
+    elif linked_run and not problems:
+        start_race(race_configs)
     if halt.button("Stop", key=f"{P}_stop"):
         stop(RACE_KEY)
     for problem in problems:
@@ -98,10 +110,11 @@ with race_tab:
                                    f"{run.config.steps}")
         steps = sorted({t.step for run in snap.runs.values() for t in run.traces})
         if not snap.active and len(steps) > 1:
-            if st.session_state.get(CURSOR_KEY, steps[-1]) not in steps:
-                del st.session_state[CURSOR_KEY]  # left from another race
-            cursor = st.select_slider("Time cursor: training step", steps, steps[-1], key=CURSOR_KEY,
-                                      persist_state="session")
+            if ss.get(CURSOR_KEY) not in steps:  # left from another race, or 0: the last
+                ss[CURSOR_KEY] = steps[-1]
+            cursor = ui.widgets.form(P, RacePage(), ["cursor"], into=st.container(),
+                                     context={"steps": steps}).cursor
+            sync_url()
         else:
             cursor = snap.step
         first = next(iter(snap.runs.values())).config
@@ -132,21 +145,13 @@ with race_tab:
 with sweep_tab:
     st.markdown(TEXT["sweep"])
     a, b = st.columns(2)
-    sweep_cells = a.multiselect("Cells", CELL_NAMES, default=["rnn_tanh", "lstm", "gru"],
-                                format_func=TITLES.get, key=f"{P}_sweep_cells", persist_state="session")
-    lengths = b.multiselect("Sequence lengths T", SWEEP_LENGTHS, default=[10, 25, 50, 100],
-                            key=f"{P}_sweep_lens", persist_state="session")
+    chosen = ui.widgets.form(SWEEP, SweepPage(), ["cells", "lens"], into=[a, b])
     a, b, c = st.columns(3)
-    sweep_steps = a.select_slider("Training steps per point", STEPS, 500, key=f"{P}_sweep_steps",
-                                  persist_state="session")
-    sweep_lr = b.select_slider("Learning rate", RATES, 1e-2, format_func=lambda v: f"{v:g}",
-                               key=f"{P}_sweep_lr", persist_state="session")
-    sweep_seed = c.number_input("Seed", 0, 9999, key=f"{P}_sweep_seed", persist_state="session")
-    base = replace(PRESETS["race-quick"].config(), steps=int(sweep_steps), lr=float(sweep_lr),
-                   seed=int(sweep_seed))
-    sweep_configs, sweep_problems = configs_or_problems(compare.sweep_configs, base, sweep_cells, lengths)
-    go, halt, _ = st.columns([1, 1, 4])
-    if go.button("Run sweep", key=f"{P}_sweep_start", type="primary", disabled=bool(sweep_problems)):
+    base = ui.widgets.form(SWEEP, SWEEP_BASE, ["steps", "lr", "seed"], into=[a, b, c])
+    sweep_configs, sweep_problems = configs_or_problems(compare.sweep_configs, base, list(chosen.cells),
+                                                        list(chosen.lens))
+    start, halt, _ = st.columns([1, 1, 4])
+    if start.button("Run sweep", key=f"{P}_sweep_start", type="primary", disabled=bool(sweep_problems)):
         start_sweep(sweep_configs)
     if halt.button("Stop", key=f"{P}_sweep_stop"):
         stop(SWEEP_KEY)
@@ -178,3 +183,4 @@ with sweep_tab:
             st.rerun()
 
     sweep_panel()
+sync_url()

@@ -4,13 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from explorer import export, ui
-from explorer.cells import CELLS, FUSED_CELLS
-from explorer.shapes import BOUNDS, ShapeQuestion, explore
+from explorer.shapes import ShapeQuestion, explore
 
 P = "shapes"
-LABELS = {"input_size": "input_size (features per step)", "hidden_size": "hidden_size (units)",
-          "num_layers": "num_layers", "batch": "batch (sequences)", "length": "length (steps)"}
-DEFAULTS = ShapeQuestion()
+SIZES = ("input_size", "hidden_size", "num_layers", "batch", "length")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -23,20 +20,12 @@ st.title("Shape explorer")
 st.caption("Pick the settings of a recurrent layer and a batch: the shapes below are what PyTorch returns "
            "when this exact module runs, with what each dimension means.")
 
-# persist_state: the settings outlive a visit to another page
-cell = st.segmented_control("Cell", list(FUSED_CELLS), format_func=lambda c: CELLS[c].title, key=f"{P}_cell",
-                            default=DEFAULTS.cell, required=True, persist_state="session")
-sizes = {}
-for column, (name, (low, high)) in zip(st.columns(len(BOUNDS)), BOUNDS.items(), strict=True):
-    sizes[name] = int(column.number_input(LABELS[name], low, high, getattr(DEFAULTS, name), step=1,
-                                          key=f"{P}_{name}", persist_state="session"))
-left, right = st.columns(2)
-bidirectional = left.toggle("bidirectional", key=f"{P}_bidirectional", persist_state="session",
-                            help="A second layer reads the sequence backwards; the outputs are concatenated.")
-batch_first = right.toggle("batch_first", value=True, key=f"{P}_batch_first", persist_state="session",
-                           help="Input and output as (batch, time, features) instead of (time, batch, …).")
-
-question = ShapeQuestion(cell, bidirectional=bidirectional, batch_first=batch_first, **sizes)
+notices = ui.url.load(P, ShapeQuestion())[1] if ui.url.first_visit(P) else []
+ui.url.notify(notices)
+ui.widgets.form(P, ShapeQuestion(), ["cell"], into=st.container())
+ui.widgets.form(P, ShapeQuestion(), SIZES, into=st.columns(len(SIZES)))
+question = ui.widgets.form(P, ShapeQuestion(), ["bidirectional", "batch_first"], into=st.columns(2))
+ui.url.sync((question, ShapeQuestion()))
 problems = question.validate()
 if problems:
     for problem in problems:

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from explorer import ui
+from explorer import RunConfig, ui
 from explorer.figures import hidden_heatmap, learning_curve, predictions_figure
 from explorer.figures.training import GradientNormCurve, LearningCurve
 from explorer.presets import PRESETS
@@ -17,15 +17,13 @@ VIEWS_EVERY = 10  # refreshes between two redraws of the probe's views while tra
 ui.through_app()
 st.title("Train a recurrent network")
 notices = ui.load_config_from_url("train")
+if "train_preset" not in st.session_state:  # a link to a preset's settings picks it
+    st.session_state["train_preset"] = ui.matching("train", ui.widgets.current("train", RunConfig()))
 with st.sidebar:
-    st.selectbox("Preset", ["custom", *PRESETS], key="train_preset", on_change=ui.apply_preset,
-                 persist_state="session",
-                 args=("train",), format_func=lambda p: PRESETS[p].title if p in PRESETS else "Custom",
-                 help="Good starting points; picking one fills in every setting below.")
+    ui.picker("train", "train")
 config = ui.config_controls("train")
 ui.sync_url(config)
-for notice in notices:
-    st.warning(f"The link had a setting that cannot be used. {notice}")
+ui.url.notify(notices)
 preset = PRESETS.get(st.session_state.get("train_preset"))
 if preset is not None and preset.config() == config:
     st.info(f"**{preset.title}.** {preset.lesson}")

@@ -1,5 +1,7 @@
 """Your cell: write a cell's update equations, see them checked, train it live, look inside it."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from explorer import RunConfig, custom_cell, ui
@@ -10,6 +12,8 @@ from explorer.views import ViewOptions, tabs_for
 P = "your_cell"
 RUN_KEY = f"{P}_run"
 TASK_NAMES = ("sine", "adding", "parity", "mod3")
+SETTINGS = ("task", "hidden_size", "steps", "seq_len")  # RunConfig's settings this page draws
+BASE = RunConfig(task="sine", hidden_size=16, steps=200, seq_len=20)
 ss = st.session_state
 
 ui.through_app()
@@ -40,18 +44,11 @@ if not found:
         for line in cell.equations:
             st.latex(line)
 
-cols = st.columns(4)
-task = cols[0].selectbox("Task", TASK_NAMES, format_func=lambda n: TASKS[n].title, key=f"{P}_task",
-                         persist_state="session")
-hidden = cols[1].select_slider("Hidden units", (4, 8, 16, 32, 64), value=16, key=f"{P}_hidden",
-                               persist_state="session")
-steps = cols[2].select_slider("Training steps", (50, 100, 200, 500, 1000), value=200, key=f"{P}_steps",
-                              persist_state="session")
-seq_len = cols[3].number_input("Sequence length", TASKS[task].min_seq_len, 100,
-                               value=max(TASKS[task].min_seq_len, 20), key=f"{P}_seq_len",
-                               persist_state="session")
-config = RunConfig(cell="custom", custom_cell=text, task=task, hidden_size=int(hidden), steps=int(steps),
-                   seq_len=int(seq_len), probe_every=max(5, int(steps) // 20))
+if ui.url.first_visit(P):  # the link: the run's settings (the equations stay this page's text)
+    ui.url.notify(ui.url.load(P, BASE)[1])
+chosen = ui.widgets.form(P, BASE, SETTINGS, into=st.columns(len(SETTINGS)), offer={"task": TASK_NAMES})
+ui.url.sync((chosen, BASE))
+config = replace(chosen, cell="custom", custom_cell=text, probe_every=max(5, chosen.steps // 20))
 problems = [] if found else config.validate(ui.limits())
 go_col, stop_col, _ = st.columns([1, 1, 4])
 if go_col.button("Train", key=f"{P}_start", type="primary", disabled=bool(found or problems)):

@@ -51,12 +51,12 @@ def values(array) -> np.ndarray:
 def train(at: AppTest, attention: str = "additive", steps: int = 50, length: int = 5,
           hidden: int = 16, teacher: float = 1.0, schedule: str = "constant") -> None:
     """Set the sidebar, press Train, wait for the run, redraw."""
-    at.selectbox(key="attention_kind").set_value(attention)
-    at.slider(key="attention_teacher").set_value(teacher)
+    at.selectbox(key="attention_attention").set_value(attention)
+    at.select_slider(key="attention_teacher_forcing").set_value(teacher)
     at.selectbox(key="attention_schedule").set_value(schedule)
     at.select_slider(key="attention_steps").set_value(steps)
-    at.number_input(key="attention_length").set_value(length)
-    at.select_slider(key="attention_hidden").set_value(hidden)
+    at.number_input(key="attention_seq_len").set_value(length)
+    at.select_slider(key="attention_hidden_size").set_value(hidden)
     at.run()
     at.button(key="attention_train").click().run()
     assert not at.exception
@@ -128,13 +128,13 @@ def test_without_attention_the_page_says_so(app):
 
 def test_task_change_starts_at_the_tasks_default_length(app):
     """A new task brings its own length (and curve length); dates have no length knob at all."""
-    app.number_input(key="attention_length").set_value(30).run()
+    app.number_input(key="attention_seq_len").set_value(30).run()
     app.selectbox(key="attention_task").set_value("dates").run()
-    length = app.number_input(key="attention_length")
+    length = app.number_input(key="attention_seq_len")
     assert length.disabled and length.value == TASKS["dates"].max_len
     app.selectbox(key="attention_task").set_value("addition").run()
     addition = TASKS["addition"]
-    assert app.number_input(key="attention_length").value == addition.default_len
+    assert app.number_input(key="attention_seq_len").value == addition.default_len
     assert app.number_input(key="attention_curve_len").value == 2 * addition.default_len
     assert not app.exception and not app.warning
 
@@ -152,7 +152,7 @@ def test_stop_ends_a_long_run(app):
 def test_bottleneck_curve_trains_both_kinds_and_draws_them(app):
     """The curve button trains none and attention on the same lengths and draws a line each."""
     app.select_slider(key="attention_steps").set_value(50)
-    app.select_slider(key="attention_hidden").set_value(16)
+    app.select_slider(key="attention_hidden_size").set_value(16)
     app.number_input(key="attention_curve_len").set_value(4).run()
     app.button(key="attention_curve_start").click().run()
     assert app.session_state[CURVE_KEY].join(JOIN_TIMEOUT)
@@ -177,7 +177,7 @@ def test_stream_choice_shows_that_streams_hidden_states(app):
     assert len(heat["data"]) == 2  # forward and backward side by side
     for d in range(2):
         np.testing.assert_allclose(values(heat["data"][d]["z"]), snap.encoder.hidden[0, d, 0].T, atol=1e-6)
-    app.segmented_control(key="attention_stream").set_value("Decoder s_t").run()
+    app.segmented_control(key="attention_stream").set_value("decoder").run()
     heat = charts(app)["attention_inside_hidden"]
     assert len(heat["data"]) == 1
     np.testing.assert_allclose(values(heat["data"][0]["z"]), snap.decoder.hidden[0, 0, 0].T, atol=1e-6)
@@ -225,7 +225,7 @@ def test_unrolled_decoder_answers_every_step_and_encoder_none(app):
                 if a["text"].startswith("ŷ")]
 
     assert answers() == []
-    app.segmented_control(key="attention_stream").set_value("Decoder s_t").run()
+    app.segmented_control(key="attention_stream").set_value("decoder").run()
     vocab, dec = TASKS["reverse"].target_vocab, snap.decoder
     wrote = [vocab[int(i)] for i in dec.predictions[0, :int(dec.lengths[0]), 0]]  # (B, T, 1)
     shown = answers()
@@ -269,7 +269,7 @@ def test_beam_width_names_and_decodes_the_beam_row(app):
     """The tokens chart has target, greedy and a beam row named for the beam-width slider, and
     that row is beam search of that width."""
     train(app, **SMALL)
-    app.slider(key="attention_beam").set_value(5).run()
+    app.select_slider(key="attention_beam").set_value(5).run()
     tokens = charts(app)["attention_probe_tokens"]
     assert tokens["layout"]["yaxis"]["ticktext"] == ["target", "greedy", "beam (width 5)"]
     snap, source = app.session_state[RUN_KEY].snapshot(), probe_sources(app)[0]

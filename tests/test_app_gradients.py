@@ -14,6 +14,8 @@ import pytest
 from plotly_charts import charts, names, values
 from streamlit.testing.v1 import AppTest
 
+from explorer.inits import INITS
+
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "gradients.py")
 RUN_KEY = "gradients_run"
 TIMEOUT = 30  # seconds for one script run; the first imports torch
@@ -66,7 +68,7 @@ def test_opens_on_the_gradient_flow_at_initialization(lab):
 def test_why_it_vanishes_draws_spectrum_and_theory(lab, preset, prediction):
     """The spectrum view at initialization: eigenvalues, singular values and decay against theory."""
     lab.selectbox(key="gradients_preset").set_value(preset).run()
-    show(lab, "Why it vanishes")
+    show(lab, "vanishing")
     assert not lab.exception
     found = charts(lab)
     assert set(found) == {"gradients_eigenvalues", "gradients_singular_values", "gradients_decay"}
@@ -94,13 +96,19 @@ def test_every_lab_preset_opens(lab):
         assert "gradients_flow_line" in charts(lab), preset
 
 
-def test_impossible_settings_explain_themselves(lab):
-    """An identity init on an LSTM: a warning in words, Train disabled, no exception."""
-    lab.selectbox(key="gradients_cell").set_value("lstm").run()
-    lab.selectbox(key="gradients_init").set_value("identity").run()
-    assert not lab.exception
-    assert any("applies only to vanilla RNNs" in w.value for w in lab.warning)
-    assert lab.button(key="gradients_start").disabled
+def test_impossible_settings_cannot_be_made_and_a_link_to_one_says_what_was_used():
+    """The widgets offer only what the schema allows with the other settings (no identity init for
+    an LSTM); a link that asks for it opens with a notice naming the value used instead."""
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params.update(cell="lstm", init="identity")
+    at.run()
+    assert not at.exception
+    assert INITS["identity"].title not in at.selectbox(key="gradients_init").options
+    notices = [w.value for w in at.warning if "cannot be used" in w.value]
+    assert notices == ["The link had a setting that cannot be used. Ignored init=identity: Initialization "
+                       "'identity' applies only to vanilla RNNs. Using default instead."]
+    assert (at.session_state["gradients_cell"], at.session_state["gradients_init"]) == ("lstm", "default")
+    assert not at.button(key="gradients_start").disabled
 
 
 def test_training_fills_the_heatmap_and_the_gradient_norms(lab):
@@ -110,10 +118,10 @@ def test_training_fills_the_heatmap_and_the_gradient_norms(lab):
     assert (snap.status, snap.step) == ("finished", 50)
     heat = values(charts(lab)["gradients_flow_heatmap"], axis="z")  # (recordings, T)
     assert heat.shape == (len(snap.traces), 50) and len(snap.traces) > 2
-    show(lab, "Why it vanishes")
+    show(lab, "vanishing")
     series = charts(lab)["gradients_spectral_series"]
     np.testing.assert_array_equal(values(series, 0, "x"), [t.step for t in snap.traces])
-    show(lab, "Exploding")
+    show(lab, "exploding")
     clip = charts(lab)["gradients_clipping"]
     np.testing.assert_allclose(values(clip), snap.history.array("grad_norm"))
 
@@ -124,7 +132,7 @@ def test_exploding_run_diverges_and_clipping_saves_it(lab):
     snap = lab.session_state[RUN_KEY].snapshot()
     assert snap.status == "diverged"
     assert any(f"Diverged at step {snap.divergence.step}" in e.value for e in lab.error)
-    show(lab, "Exploding")
+    show(lab, "exploding")
     clip = charts(lab)["gradients_clipping"]
     assert f"diverged at step {snap.divergence.step}" in [a["text"] for a in clip["layout"]["annotations"]]
 

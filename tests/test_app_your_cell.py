@@ -27,7 +27,7 @@ def test_a_bad_equation_is_explained_and_cannot_train():
 def test_the_example_trains_and_every_view_shows_its_gates():
     at = page()
     at.select_slider(key="your_cell_steps").set_value(50).run()
-    at.select_slider(key="your_cell_hidden").set_value(4).run()
+    at.select_slider(key="your_cell_hidden_size").set_value(4).run()
     at.button(key="your_cell_start").click().run()
     assert not at.exception, at.exception
     assert at.session_state["your_cell_run"].join(JOIN_TIMEOUT)

@@ -28,7 +28,7 @@ def test_train_read_the_heatmap_and_type_an_input(page, attention_url):
     page.goto(attention_url)
     page.get_by_text("No run yet").wait_for(timeout=60_000)
 
-    length = page.get_by_label("Longest input length (digits)")
+    length = page.get_by_label("Longest input", exact=True)
     length.fill("6")
     length.press("Enter")
     steps = page.get_by_role("slider", name="Training steps")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from explorer import RunConfig, Trainer, trace_rnn
-from explorer.config import _label
+from explorer.schema import label as _label
 from explorer.seq2seq import Seq2SeqConfig, Seq2SeqTrainer
 from explorer.textfile import read_csv, read_text
 from explorer.upload import UploadError, generate, infer, load_module, parse_sequence

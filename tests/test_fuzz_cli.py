@@ -17,7 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from explorer import __main__ as cli
-from explorer.config import RunConfig, _label
+from explorer.config import RunConfig
+from explorer.schema import label as _label
 
 pytestmark = pytest.mark.fuzz
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,8 @@ from apptest import RUN_KEY, open_app
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer.config import RunConfig, _parse
+from explorer.config import RunConfig
+from explorer.schema import parse_value as _parse
 
 pytestmark = pytest.mark.fuzz
 FIELDS = [f.name for f in fields(RunConfig)]

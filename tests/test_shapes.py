@@ -47,9 +47,9 @@ def test_shapes_match_the_module_and_every_dimension_is_explained(question):
 def test_bad_questions_get_messages_not_modules():
     question = ShapeQuestion("transformer", hidden_size=0, length=5000)
     assert question.validate() == [
-        "Unknown cell 'transformer': one of rnn_tanh, rnn_relu, lstm, gru.",
-        "Hidden size must be a whole number 1–128.",
-        "Length must be a whole number 1–100.",
+        "Unknown cell 'transformer'. Choose one of: rnn_tanh, rnn_relu, lstm, gru.",
+        "Hidden size must be between 1 and 128 (got 0).",
+        "Length must be between 1 and 100 (got 5000).",
     ]
     with pytest.raises(ValueError, match="Hidden size"):
         explore(question)

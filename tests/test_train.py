@@ -192,7 +192,7 @@ def test_device_auto_resolves_and_unknown_devices_are_refused():
     assert all(p.device.type == expected for p in trainer.model.parameters())
     with pytest.raises(ConfigError) as info:
         Trainer(RunConfig(device="tpu"))
-    assert info.value.problems == ["Unknown device 'tpu'. Choose auto, cpu or cuda."]
+    assert info.value.problems == ["Unknown device 'tpu'. Choose one of: auto, cpu, cuda."]
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a CUDA GPU")

@@ -293,10 +293,11 @@ def _warm_up() -> None:
     """Train two tiny steps now, while idle: the first optimizer step imports torch's compiler
     stack (seconds), which a person would otherwise wait for after pressing Train."""
     from explorer.config import RunConfig
+    from explorer.optimizers import OPTIMIZERS
     from explorer.train import Trainer
 
     try:
-        for optimizer in ("adam", "sgd"):
+        for optimizer in OPTIMIZERS:
             Trainer(RunConfig(hidden_size=4, seq_len=4, batch_size=2, steps=1, optimizer=optimizer)).step()
     except Exception:  # noqa: BLE001 - warming up is an optimisation, never a reason to fail
         pass

@@ -20,20 +20,21 @@ from explorer.seq2seq.train import Seq2SeqConfig, Seq2SeqTrainer
 
 
 def add_parser(commands) -> None:
-    from explorer.__main__ import add_config_flags
+    from explorer import schema
 
     parser = commands.add_parser("seq2seq", help="train an encoder-decoder headless (reverse, sort, "
                                                  "dates, addition)")
-    add_config_flags(parser, Seq2SeqConfig)
+    schema.add_arguments(parser, Seq2SeqConfig)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--out", help="save metrics.csv in this folder (made if missing)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
-    from explorer.__main__ import config_from, ready_folder, refuse, save_into
+    from explorer import schema
+    from explorer.__main__ import ready_folder, refuse, save_into
 
-    config = config_from(args, Seq2SeqConfig())
+    config = schema.from_arguments(Seq2SeqConfig, args)
     problems = config.validate()
     if problems:
         return refuse("Invalid settings", problems)

@@ -22,9 +22,11 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from explorer.cells import FUSED_CELLS
+from explorer import schema
+from explorer.cells import CELLS, FUSED_CELLS
 from explorer.checks import type_problems
 from explorer.jobs.status import Status
+from explorer.schema import setting
 from explorer.seq2seq.decode import encode, exact_match, unroll
 from explorer.seq2seq.model import ATTENTIONS, Seq2Seq
 from explorer.seq2seq.tasks import PAD, TASKS, PairBatch
@@ -52,55 +54,67 @@ SCHEDULES: dict[str, tuple[str, Callable[[float, float], float]]] = {
 }
 
 
+def _length_bounds(values, limits) -> tuple[int, int] | None:
+    task = TASKS.get(values["task"])
+    return None if task is None else (task.min_len, task.max_len)
+
+
 @dataclass(frozen=True)
 class Seq2SeqConfig:
+    """Every setting of one encoder-decoder run; each field's `setting` (explorer/schema.py) is what
+    the Attention page draws, its link carries and `validate` checks."""
+
     # model
-    cell: str = "gru"  # rnn_tanh, rnn_relu, lstm, gru: the encoder's layer and the decoder's cell
-    hidden_size: int = 64  # decoder units; a bidirectional encoder has half per direction
-    embedding_size: int = 32  # size of the learned vector per character
-    bidirectional: bool = True  # the encoder reads both ways, so h_j knows what is before and after
-    attention: str = "additive"  # none (one context vector), additive, dot, general
+    cell: str = setting("gru", "Cell", "The encoder's layer and the decoder's cell.", section="Model",
+                        choices=lambda: FUSED_CELLS, fmt=lambda c: CELLS[c].title)
+    hidden_size: int = setting(64, "Hidden units", "Decoder units; a bidirectional encoder has half per "
+                               "direction.", section="Model", steps=(16, 32, 64, 128), bounds=(2, 512))
+    embedding_size: int = setting(32, "Embedding size", "Size of the learned vector per character.",
+                                  bounds=(1, 256))
+    bidirectional: bool = setting(True, "Bidirectional encoder", "The encoder reads both ways, so h_j knows "
+                                  "what is before and after.", section="Model")
+    attention: str = setting("additive", "Attention", "None (one context vector), additive (Bahdanau), "
+                             "dot or general (Luong).", section="Model", choices=lambda: ATTENTIONS,
+                             fmt=lambda a: ATTENTIONS[a].title)
     # task
-    task: str = "reverse"  # reverse, sort, dates, addition
-    seq_len: int = 12  # the longest source (in the task's unit); each example draws its own length
+    task: str = setting("reverse", "Task", "What the encoder-decoder learns to write.", section="Task",
+                        choices=lambda: TASKS, fmt=lambda t: TASKS[t].title, order=1)
+    seq_len: int = setting(12, "Longest input", "The longest source (in the task's unit); each example "
+                           "draws its own length.", section="Task", bounds=_length_bounds,
+                           message="Length for '{task}' must be between {low} and {high}.",
+                           enabled=lambda v: v["task"] in TASKS and not TASKS[v["task"]].fixed_length,
+                           fallback=lambda v: TASKS[v["task"]].default_len if v["task"] in TASKS else None)
     # training
-    lr: float = 1e-2  # Adam's starting rate, decayed to 0 by the last step
-    batch_size: int = 64  # pairs per step
-    clip_norm: float = 1.0  # gradient norm clipping threshold
-    steps: int = 300  # optimizer steps; the defaults reach ≥95% exact match on reverse at length 12
-    teacher_forcing: float = 1.0  # chance of feeding the true previous token (1: always)
-    schedule: str = "constant"  # how that chance changes over training (scheduled sampling)
-    seed: int = 0  # same seed, same run
+    lr: float = setting(1e-2, "Learning rate", "Adam's starting rate, decayed to 0 by the last step.",
+                        bounds=(1e-6, 1.0))
+    batch_size: int = setting(64, "Batch size", "Pairs per step.", bounds=(1, 1024))
+    clip_norm: float = setting(1.0, "Clip threshold", "Gradient norm clipping threshold (inf: none).",
+                               bounds=(1e-3, math.inf))
+    steps: int = setting(300, "Training steps", "Optimizer steps; the defaults reach ≥95% exact match on "
+                         "reverse at length 12.", section="Training",
+                         steps=(50, 100, 200, 300, 500, 1000, 2000), bounds=(1, 20_000))
+    teacher_forcing: float = setting(1.0, "Teacher forcing ε₀", "The chance of feeding the decoder the true "
+                                     "previous token, not its own guess (1: always).", section="Training",
+                                     steps=tuple(k / 10 for k in range(11)), bounds=(0.0, 1.0))
+    schedule: str = setting("constant", "Schedule (scheduled sampling)", "How that chance changes over "
+                            "training.", section="Training", choices=lambda: SCHEDULES,
+                            fmt=lambda k: SCHEDULES[k][0])
+    seed: int = setting(0, "Seed", "Same seed, same run.", bounds=(0, 2**31 - 1))
     # recording
-    eval_every: int = 25  # steps between held-out exact-match checks and probe recordings
-    eval_size: int = 256  # held-out pairs for exact match
-    probe_size: int = 8  # pairs whose insides are recorded
+    eval_every: int = setting(25, "Evaluate every", "Steps between held-out exact-match checks and probe "
+                              "recordings.", bounds=(1, 10_000))
+    eval_size: int = setting(256, "Held-out pairs", "Held-out pairs for exact match.", bounds=(1, 4096))
+    probe_size: int = setting(8, "Probe size", "Pairs whose insides are recorded.", bounds=(1, 64))
 
     def validate(self) -> list[str]:
-        """Problems a person can fix; empty when the config can run."""
+        """Problems a person can fix; empty when the config can run. Each field's own checks are its
+        setting's; here, what spans fields."""
         problems = type_problems(self)
         if problems:  # the checks below compare numbers: they need the right types
             return problems
-        for name, registry in (("cell", FUSED_CELLS), ("attention", ATTENTIONS), ("task", TASKS),
-                               ("schedule", SCHEDULES)):
-            if getattr(self, name) not in registry:
-                problems.append(f"Unknown {name} '{getattr(self, name)}'. "
-                                f"Choose one of: {', '.join(registry)}.")
-        if self.task in TASKS:
-            task = TASKS[self.task]
-            if not task.min_len <= self.seq_len <= task.max_len:
-                problems.append(f"Length for '{self.task}' must be between {task.min_len} "
-                                f"and {task.max_len}.")
+        problems = schema.problems(self)
         if self.bidirectional and self.hidden_size % 2:
             problems.append("A bidirectional encoder splits the hidden units in two: use an even number.")
-        for name, lo, hi in (("hidden_size", 2, 512), ("embedding_size", 1, 256), ("batch_size", 1, 1024),
-                             ("steps", 1, 20_000), ("eval_every", 1, 10_000), ("eval_size", 1, 4096),
-                             ("probe_size", 1, 64)):
-            if not lo <= getattr(self, name) <= hi:
-                problems.append(f"{name.replace('_', ' ').capitalize()} must be between {lo} and {hi}.")
-        if not (0.0 <= self.teacher_forcing <= 1.0 and 0 < self.lr <= 1 and self.clip_norm > 0):
-            problems.append("Teacher forcing must be in [0, 1], the learning rate in (0, 1] and the "
-                            "clipping threshold above 0.")
         return problems
 
     def teacher_ratio(self, step: int) -> float:

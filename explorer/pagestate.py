@@ -1,0 +1,115 @@
+"""What each page shows, as settings: the part of a page's link that is not a run's config.
+
+Each page's state is a frozen dataclass whose fields carry their `setting` (explorer/schema.py),
+like `RunConfig`'s, so the one renderer draws them, the URL carries them and a tampered value
+falls back with a notice. Options that depend on what a page has recorded read it from the
+values the page passes along (`trace`, `steps`: explorer.ui.widgets.form's `context`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from explorer.cells import CELLS, built_in
+from explorer.cellspec import CELL_SPECS
+from explorer.examples import EXAMPLE_TITLES, EXAMPLES
+from explorer.presets import PRESETS, presets_for
+from explorer.schema import Settings, setting
+from explorer.views import VIEWS
+
+GRADIENT_VIEWS = {"flow": "Gradient flow", "vanishing": "Why it vanishes", "exploding": "Exploding"}
+DIRECTIONS = ("forward", "backward")
+SWEEP_LENGTHS = (5, 10, 25, 50, 100, 200)
+STREAMS = {"encoder_forward": "Encoder h_j (forward)", "encoder_backward": "Encoder h_j (backward)",
+           "decoder": "Decoder s_t"}
+# Cell anatomy's cells: every spec but the ReLU RNN (the tanh one shows the same step), by title
+ANATOMY_CELLS = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"} | {
+    name: name[len("lstm_"):].upper() if name.startswith("lstm_") else CELL_SPECS[name].label
+    for name in CELL_SPECS if name not in ("rnn_tanh", "rnn_relu", "lstm", "gru")}
+
+
+def slug(title: str) -> str:
+    """A tab's title as a link writes it ('Compare moments' -> 'compare_moments')."""
+    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+
+
+def _preset_title(name: str) -> str:
+    return PRESETS[name].title
+
+
+@dataclass(frozen=True)
+class GradientsPage(Settings):
+    preset: str = setting("lab-vanishing", "Preset", "A starting point for a lesson; every knob below "
+                          "stays yours.", choices=lambda: presets_for("gradients"), fmt=_preset_title)
+    view: str = setting("flow", "View", "Gradient flow through time, why it vanishes (the spectrum of "
+                        "W_hh against the bound), or the gradient norm of every training step.",
+                        choices=lambda: GRADIENT_VIEWS, fmt=GRADIENT_VIEWS.get, widget="segmented")
+
+@dataclass(frozen=True)
+class RacePage(Settings):
+    preset: str = setting("race-quick", "Settings", "The race's task and training settings, each with "
+                          "its lesson.", choices=lambda: presets_for("race"), fmt=_preset_title)
+    cells: tuple[str, ...] = setting(("rnn_tanh", "lstm", "gru"), "Cells (2 to 4)", "The cells that race "
+                                     "on the same data and seed.", choices=built_in,
+                                     fmt=lambda c: CELLS[c].title, bounds=(2, 4), widget="multiselect")
+    cursor: int = setting(0, "Time cursor: training step", "The training step whose recordings the "
+                          "gradient profiles show (0: the last).", bounds=(0, 10**7),
+                          options=lambda v: tuple(v["steps"]), widget="slider")
+
+@dataclass(frozen=True)
+class SweepPage(Settings):
+    cells: tuple[str, ...] = setting(("rnn_tanh", "lstm", "gru"), "Cells", "The cells whose memory span "
+                                     "is measured.", choices=built_in, fmt=lambda c: CELLS[c].title,
+                                     bounds=(1, len(built_in())), widget="multiselect")
+    lens: tuple[int, ...] = setting((10, 25, 50, 100), "Sequence lengths T", "Each cell trains once at each "
+                                    "length.", choices=lambda: SWEEP_LENGTHS, bounds=(1, len(SWEEP_LENGTHS)),
+                                    widget="multiselect")
+
+
+@dataclass(frozen=True)
+class InsidePage(Settings):
+    preset: str = setting(next(iter(EXAMPLES)), "Example", "A small run that trains in about a second, "
+                          "shown when the Train page has none.", choices=lambda: EXAMPLES,
+                          fmt=EXAMPLE_TITLES.get)
+    tab: str = setting("unrolled", "View tab", "The open tab (its title in lower case, words joined by _).")
+    t: int = setting(0, "Time step t (the cursor)", "The time step every view marks.", bounds=(0, 100_000))
+    moment: int = setting(-1, "Training step of the recording", "History: every view at that moment "
+                          "(-1: the newest).", bounds=(-1, 10**7), options=lambda v: tuple(v["steps"]),
+                          widget="slider", shown=lambda v: len(v["steps"]) > 1)
+    example: int = setting(0, "Probe example", "Which sequence of the probe batch the views show.",
+                           bounds=(0, 63), options=lambda v: tuple(range(v["trace"].batch_size)),
+                           fmt=lambda b: f"example {b + 1}", widget="select")
+    layer: int = setting(-1, "Layer (gates, trajectory, step-through)", "Which stacked layer (-1: the top).",
+                         bounds=(-1, 3), options=lambda v: tuple(range(v["trace"].num_layers)),
+                         fmt=lambda k: f"layer {k + 1}", widget="select",
+                         enabled=lambda v: v["trace"].num_layers > 1)
+    direction: int = setting(0, "Direction", "Forward, or backward for a bidirectional layer.",
+                             bounds=(0, 1), options=lambda v: tuple(range(v["trace"].num_directions)),
+                             fmt=DIRECTIONS.__getitem__, widget="select",
+                             enabled=lambda v: v["trace"].num_directions > 1)
+
+@dataclass(frozen=True)
+class AttentionPage(Settings):
+    beam: int = setting(3, "Beam width", "Beam search keeps this many best partial answers.", bounds=(1, 8),
+                        section="Decoding", steps=tuple(range(1, 9)))
+    example: int = setting(0, "Probe example", "Which pair of the probe batch the figures read.",
+                           bounds=(0, 63), options=lambda v: tuple(range(len(v["sources"]))), widget="select")
+    stream: str = setting("encoder_forward", "Stream", "The encoder's states (each direction) or the "
+                          "decoder's.", choices=lambda: STREAMS, fmt=STREAMS.get,
+                          options=lambda v: tuple(v["streams"]), widget="segmented")
+    view: str = setting("hidden", "View", "One of the Inside page's views of that stream.",
+                        choices=lambda: VIEWS, fmt=lambda n: VIEWS[n].title,
+                        options=lambda v: tuple(v["views"]))
+    cursor: int = setting(0, "Time step t (the cursor)", "The time step the view marks.",
+                          bounds=(0, 100_000))
+
+
+@dataclass(frozen=True)
+class AnatomyPage(Settings):
+    cell: str = setting("lstm", "Cell", "The cell whose one step you take by hand.",
+                        choices=lambda: ANATOMY_CELLS, fmt=ANATOMY_CELLS.get, widget="segmented")
+    size: int = setting(2, "Size of x_t and h_t", "Units of the state and features of the input.",
+                        choices=lambda: (2, 3), widget="segmented")
+    seed: int = setting(0, "Weights seed", "The weights start random (seeded); the sliders on the right "
+                        "change some.", bounds=(0, 999))

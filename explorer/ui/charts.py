@@ -1,0 +1,101 @@
+"""Live charts: one mounted Plotly chart in the browser, sent whole once and then only what changed."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any
+
+import plotly
+import plotly.graph_objects as go
+import streamlit as st
+
+from explorer import export
+from explorer.live import LiveChart
+from explorer.ui.panels import _FULL_RUN, _MOVED
+
+_LIVE_JS = Path(__file__).parent / "assets" / "live_chart.js"
+# The component sends its JS with every delta: a two-line stub that imports the module from the
+# app's static folder (see publish_static; the query string changes with the file) keeps each
+# refresh's payload small.
+_LIVE_STUB = ('const url = new URL("app/static/live_chart.js?v=VERSION", document.baseURI).href;\n'
+              "export default (args) => import(url).then((module) => module.default(args));\n")
+_live_chart = st.components.v2.component(
+    "rnn_explorer.live_chart", isolate_styles=False,  # plotly.js puts its styles in the page's <head>
+    js=_LIVE_STUB.replace("VERSION", hashlib.sha1(_LIVE_JS.read_bytes()).hexdigest()[:12]))
+
+def publish_static(static_dir: Path) -> None:
+    """Put what `live_chart` loads in the app's static folder (served at app/static/ with
+    `server.enableStaticServing`): its module, and the plotly.js of the installed plotly package."""
+    for source in (_LIVE_JS, Path(plotly.__file__).parent / "package_data" / "plotly.min.js"):
+        target = static_dir / source.name  # app.py calls this on every page view: plotly.js by size
+        small = source.stat().st_size < 2**20
+        if (not target.exists() or target.stat().st_size != source.stat().st_size
+                or small and target.read_bytes() != source.read_bytes()):
+            static_dir.mkdir(exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+
+def live_chart(key: str, figure: go.Figure | Callable[[], go.Figure], version: Any = None,
+               every: float = 0.0) -> None:
+    """A chart that a live panel redraws several times a second, updated in place in the browser
+    (Plotly.react) instead of drawn anew like `st.plotly_chart`: that cost headless Chromium about
+    a quarter of a second per chart and refresh.
+
+    `figure` is the figure, or a function that builds it. With a `version` (say, the step of the
+    trace it draws) the figure is built again only when the version moves (and `every` seconds
+    have passed since it last did); meanwhile a refresh sends a few bytes that say "unchanged",
+    and the browser does nothing. For curves that grow by a few points per refresh, `live_curve`.
+    """
+    ss, now = st.session_state, time.monotonic()
+    chart = ss.get(f"{key}_live")
+    if not isinstance(chart, LiveChart) or chart.curve is not None:
+        chart = ss[f"{key}_live"] = LiveChart()
+    if chart.stale(version, now, every):
+        fig = figure() if callable(figure) else figure
+        chart.show(fig.to_json(validate=False), version, now)
+    _send(key, chart)
+
+
+def live_curve(key: str, curve, run: Any, *columns) -> None:
+    """A live chart of a curve that grows (`explorer.figures.training.Curve`: a learning curve,
+    gradient norms, a race): each refresh passes the whole columns so far (say a run's history)
+    and the curve takes only the rows it has not seen; the browser gets only the points that
+    changed. `curve` is a new curve object with this refresh's settings; the kept one goes on
+    while the settings are the same and `run` (what it draws) is the same object."""
+    ss = st.session_state
+    chart = ss.get(f"{key}_live")
+    if not (isinstance(chart, LiveChart) and chart.follows(curve, run)) or chart.feed(*columns) is None:
+        chart = ss[f"{key}_live"] = LiveChart(curve, run)
+        chart.feed(*columns)
+    _send(key, chart)
+
+
+def live_memo(key: str, version: Hashable, compute: Callable[[], Any]) -> Any:
+    """`compute()` once per `version` in this session: a live panel's costly numbers (say a
+    recording's eigenvalues) are not worked out again on every refresh."""
+    kept = st.session_state.get(key)
+    if kept is None or kept[0] != version:
+        kept = st.session_state[key] = (version, compute())
+    return kept[1]
+
+
+def _send(key: str, chart: LiveChart) -> None:
+    whole = _FULL_RUN.get() or st.session_state.pop(f"{key}_resend", False)
+    data = chart.payload(whole)
+    if chart.moved and (moved := _MOVED.get()) is not None:
+        moved.append(key)
+    if "figure" in data:
+        data["config"] = json.dumps(export.chart_config(key))
+    _live_chart(key=key, data=data, on_missing_change=functools.partial(_resend, key))
+
+
+def _resend(key: str) -> None:
+    """The browser lacks the figure of a payload (it missed the ones that carried it)."""
+    st.session_state[f"{key}_resend"] = True

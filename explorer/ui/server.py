@@ -1,0 +1,47 @@
+"""The server's shared pieces: its limits, its one job layer, a session's handles, the app's entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from explorer.config import Limits
+from explorer.jobs import Handle, JobLayer
+
+FAVICON = str(Path(__file__).parent / "assets" / "favicon.png")  # served by the app, no outside host
+
+
+def through_app() -> None:
+    """Call first on every page. A fresh server's very first request, when it is a deep link
+    (say /race), is served by Streamlit's legacy pages-folder mode: the page runs without
+    app.py (no page config, no navigation, no workers). Switch that mode off and rerun, so
+    app.py's `st.navigation` serves the same page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+
+@st.cache_resource(show_spinner=False)
+def limits() -> Limits:
+    return Limits.from_env()
+
+
+@st.cache_resource(show_spinner="Starting the training workers…")
+def jobs() -> JobLayer:
+    """One job layer per server: every page's background work, every session's, queues here."""
+    return JobLayer(limits())
+
+
+def submit(kind: str, spec) -> Handle:
+    """A handle on a job of this server's layer (see `explorer.jobs.registry` for the kinds)."""
+    return jobs().submit(kind, spec)
+
+
+@st.cache_resource(scope="session", on_release=lambda runs: [r.stop() for r in runs.values()])
+def _session_runs() -> dict:
+    """This session's runs; Streamlit stops them when the tab closes."""
+    return {}

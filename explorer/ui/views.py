@@ -1,0 +1,79 @@
+"""Pieces the views pages share: a view with its downloads, views in tabs, the time cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from explorer import export
+from explorer.ui.charts import live_chart
+from explorer.views import MAX_UNITS, views_for
+
+
+def view_with_downloads(view, trace, options, key: str, version: Hashable = None,
+                        figure: go.Figure | None = None) -> None:
+    """A view's figure, and under it (folded) its downloads: interactive HTML and the data as CSV.
+    In a live panel, `version` says what the figure draws: a `live_chart` builds it again only when
+    that moves. `figure`: the view's figure as the page changed it (say, to share a colour scale)."""
+    if version is None:
+        figure = figure or view.figure(trace, options)
+        st.plotly_chart(figure, key=key, config=export.chart_config(key))
+    else:
+        live_chart(key, lambda: view.figure(trace, options), version=version)
+    with st.expander(f"Download: {view.title.lower()}", icon=":material/download:"):
+        html, csv = st.columns(2)
+        html.download_button("Figure (interactive HTML)",
+                             lambda: export.figure_html(figure or view.figure(trace, options), key),
+                             file_name=f"{key}.html", mime="text/html", key=f"{key}_html", on_click="ignore")
+        csv.download_button("Data (CSV)", lambda: export.table_csv(view.table(trace, options)),
+                            file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore")
+
+
+def views_in_tabs(prefix: str, trace, options, tabs: dict, colour_by: list[str] | None = None) -> None:
+    """Every view of `trace` whose tab is open, each with the controls it reads from the session
+    (units to follow; the trajectory's projection, and what colours its points when `colour_by`
+    offers a choice) and its downloads."""
+    for view in (view for view in views_for(trace) if tabs[view.tab].open):
+        with tabs[view.tab]:
+            if view.name == "gate_lines":
+                st.multiselect("Units to follow", range(trace.hidden_size), key=f"{prefix}_units",
+                               max_selections=MAX_UNITS, persist_state="session")
+            if view.name == "trajectory":
+                left, right = st.columns(2)
+                left.segmented_control("Projection", ["2D", "3D"], key=f"{prefix}_dims", required=True,
+                                       persist_state="session")
+                if colour_by:
+                    right.segmented_control("Colour points by", colour_by, key=f"{prefix}_color",
+                                            required=True, persist_state="session")
+            view_with_downloads(view, trace, options, f"{prefix}_{view.name}")
+
+
+def _move_cursor(key: str, delta: int, steps: int) -> None:
+    st.session_state[key] = min(max(st.session_state.get(key, 0) + delta, 0), steps - 1)
+
+
+def time_cursor(key: str, steps: int) -> int:
+    """The time cursor: ◀ / ▶ (and the ← → keys) and a slider over 0..steps-1; its value."""
+    ss = st.session_state
+    ss[key] = min(max(int(ss.get(key, 0)), 0), steps - 1)  # a new trace may be shorter
+    back, slider, ahead = st.columns([1, 14, 1], vertical_alignment="bottom")
+    back.button("", icon=":material/chevron_left:", key=f"{key}_prev", on_click=_move_cursor,
+                args=(key, -1, steps), shortcut="Left", help="One step back (←)")
+    ahead.button("", icon=":material/chevron_right:", key=f"{key}_next", on_click=_move_cursor,
+                 args=(key, 1, steps), shortcut="Right", help="One step on (→)")
+    if steps > 1:
+        slider.slider("Time step t (the cursor)", 0, steps - 1, key=key, persist_state="session")
+    return ss[key]
+
+
+def remembered_tabs(key: str, names: list[str]) -> dict:
+    """st.tabs by name whose open tab outlives a visit to another page (st.tabs has no
+    persist_state, so a copy is kept); only the open one should be drawn (`tab.open`)."""
+    ss = st.session_state
+    tab = ss.get(key, ss.get(f"{key}_kept"))
+    tab = ss[f"{key}_kept"] = tab if tab in names else names[0]  # a new trace may lack it
+    if ss.get(key) != tab:
+        ss[key] = tab
+    return dict(zip(names, st.tabs(names, key=key, on_change="rerun"), strict=True))

@@ -1,0 +1,133 @@
+"""A link for every page: a URL opens the page with its settings and what it shows, the address
+bar follows the widgets, a tampered value falls back with a notice saying what was used, and
+each page lists only its own presets (AppTest, one page script each, no server)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from plotly_charts import charts
+from streamlit.testing.v1 import AppTest
+
+from explorer.cells import CELLS
+from explorer.presets import PRESETS, presets_for
+
+ROOT = Path(__file__).resolve().parents[1]
+HANDLES = ("train_run", "gradients_run", "race_handle", "attention_run")
+
+
+@pytest.fixture
+def opened() -> Iterator:
+    """open(page, **query) -> AppTest of pages/<page>.py opened on that link; runs stopped at the end."""
+    pages: list[AppTest] = []
+
+    def open_page(page: str, **query: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
+        at.query_params.update(query)
+        pages.append(at.run())
+        assert not at.exception, at.exception
+        return at
+
+    yield open_page
+    for at in pages:
+        for key in HANDLES:
+            if key in at.session_state:
+                at.session_state[key].stop()
+
+
+def notices(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if "cannot be used" in w.value]
+
+
+def test_train_link_opens_its_settings_and_picks_the_preset_they_are(opened):
+    exploding = PRESETS["exploding"].config().to_query()
+    at = opened("train", **exploding)
+    assert at.session_state["train_preset"] == "exploding"
+    assert (at.session_state["train_spectral_radius"], at.session_state["train_clip"]) == (1.5, False)
+    assert any(PRESETS["exploding"].title in info.value for info in at.info)  # its lesson
+    assert at.query_params["spectral_radius"] == "1.5" and not notices(at)
+
+
+def test_gradients_link_opens_preset_knobs_and_view(opened):
+    """Knobs in the link are read over the preset's settings; the view is the link's."""
+    at = opened("gradients", preset="exploding-clipped", view="exploding", seed="3", clip_norm="2.0")
+    ss = at.session_state
+    assert (ss["gradients_preset"], ss["gradients_view"]) == ("exploding-clipped", "exploding")
+    assert (ss["gradients_seed"], ss["gradients_clip_norm"], ss["gradients_spectral_radius"]) == (3, 2.0, 1.5)
+    assert any("Press **Train**: the gradient norm" in info.value for info in at.info)  # the Exploding view
+    at.segmented_control(key="gradients_view").set_value("vanishing").run()
+    assert at.query_params["view"] == "vanishing" and at.query_params["seed"] == "3"
+    assert "gradients_eigenvalues" in charts(at)
+
+
+def test_race_link_opens_preset_cells_and_sweep(opened):
+    at = opened("race", preset="race-ablations", cells="lstm,lstm_cifg", steps="100", sweep_lens="5,200")
+    assert at.selectbox(key="race_preset").value == "race-ablations"
+    assert at.multiselect(key="race_cells").value == ["lstm", "lstm_cifg"]
+    assert at.select_slider(key="race_steps").value == 100
+    assert at.multiselect(key="race_sweep_lens").value == [5, 200]
+    assert at.query_params["cells"] == "lstm,lstm_cifg"
+
+
+def test_attention_link_opens_the_model_and_the_decoding(opened):
+    at = opened("attention", attention="none", hidden_size="32", task="sort", seq_len="9", beam="5")
+    assert at.selectbox(key="attention_attention").value == "none"
+    assert at.number_input(key="attention_seq_len").value == 9
+    assert at.select_slider(key="attention_beam").value == 5
+    assert at.select_slider(key="attention_hidden_size").value == 32
+    assert not notices(at)
+
+
+def test_anatomy_and_shapes_links_open_their_settings(opened):
+    at = opened("anatomy", cell="gru", size="3", seed="4")
+    assert (at.session_state["anatomy_cell"], at.session_state["anatomy_size"], at.number_input(
+        key="anatomy_seed").value) == ("gru", 3, 4)
+    assert any("z_t" in latex.value for latex in at.latex)  # the GRU's equations
+    at = opened("shapes", cell="gru", hidden_size="7", batch_first="0")
+    texts = " ".join(m.value for m in at.markdown)
+    assert "**`output`** has shape **`(6, 4, 7)`**" in texts  # (length, batch, hidden): time first
+
+
+def test_inside_link_opens_the_example_tab_cursor_and_probe_example(opened):
+    """A link to an example trains it and opens the tab, time step and probe example it names."""
+    at = opened("inside", preset="gru_adding", tab="gates", t="5", example="2")
+    ss = at.session_state
+    assert (ss["inside_preset"], ss["inside_tab"], ss["inside_t"], ss["inside_example"]) == (
+        "gru_adding", "Gates", 5, 2)
+    gates = charts(at)["inside_gates"]
+    cursor = [s for s in gates["layout"]["shapes"] if s.get("name") == "cursor"]
+    assert {(s["x0"] + s["x1"]) / 2 for s in cursor} == {5}
+    assert at.query_params["tab"] == "gates" and at.query_params["t"] == "5"
+
+
+def test_a_tampered_view_falls_back_with_a_notice_saying_what_was_used(opened):
+    at = opened("inside", preset="gru_adding", t="400", example="x")
+    assert notices(at) == [
+        "The link had a setting that cannot be used. Ignored example='x': not a whole number.",
+        "The link had a setting that cannot be used. Ignored t=400: this recording has 0 to 19. "
+        "Using 0 instead."]
+    assert (at.session_state["inside_t"], at.session_state["inside_example"]) == (0, 0)
+    at = opened("gradients", preset="no-such", view="exploding")
+    assert notices(at) == ["The link had a setting that cannot be used. Ignored preset=no-such: Unknown "
+                           "preset 'no-such'. Choose one of: " + ", ".join(presets_for("gradients"))
+                           + ". Using lab-vanishing instead."]
+    assert at.session_state["gradients_preset"] == "lab-vanishing"
+
+
+@pytest.mark.parametrize(("page", "key", "extra"), [("train", "train_preset", ["Custom"]),
+                                                    ("gradients", "gradients_preset", []),
+                                                    ("race", "race_preset", [])])
+def test_each_page_lists_only_its_own_presets(opened, page, key, extra):
+    at = opened(page)
+    assert at.selectbox(key=key).options == extra + [p.title for p in presets_for(page).values()]
+    others = {p.title for p in PRESETS.values() if page not in p.pages}
+    assert others and not others & set(at.selectbox(key=key).options)
+
+
+def test_every_preset_belongs_to_a_page_and_uses_values_its_widgets_offer():
+    for name, preset in PRESETS.items():
+        assert preset.pages and set(preset.pages) <= {"train", "gradients", "race"}, name
+        assert preset.config().validate() == [], name
+        assert set(preset.cells) <= set(CELLS), name
