@@ -26,6 +26,7 @@ from explorer import models, objectives, train
 from explorer.cells import resolve
 from explorer.config import Limits, RunConfig
 from explorer.inits import INITS, set_spectral_radius
+from explorer.schema import settings
 from explorer.tasks import TASKS
 from explorer.tasks.base import Batch
 
@@ -77,22 +78,13 @@ def _header(cfg: RunConfig, task) -> str:
 
 
 def _settings(cfg: RunConfig) -> str:
-    """The run's settings as constants, each with RunConfig's own comment."""
-    comments = _field_comments()
+    """The run's settings as constants, each with its label and help from the settings schema."""
+    meta = settings(RunConfig)
     names = ("hidden_size", "num_layers", "bidirectional", "dropout", "embedding_size", "seq_len",
              "optimizer", "lr", "momentum", "batch_size", "clip", "clip_norm", "steps", "seed")
-    lines = [f"{name.upper()} = {getattr(cfg, name)!r}  # {comments[name]}" for name in names]
+    lines = [textwrap.indent(textwrap.fill(f"{meta[name].label}: {meta[name].help}", 86), "# ")
+             + f"\n{name.upper()} = {getattr(cfg, name)!r}" for name in names]
     return _section("Settings", "\n".join(lines))
-
-
-def _field_comments() -> dict[str, str]:
-    """RunConfig's field comments, read from its source."""
-    comments = {}
-    for line in inspect.getsource(RunConfig).splitlines():
-        name, _, rest = line.strip().partition(":")
-        if "#" in rest and name.isidentifier():
-            comments[name] = rest.split("#", 1)[1].strip()
-    return comments
 
 
 def _section(title: str, body: str) -> str:
@@ -115,10 +107,21 @@ def _task_source(task) -> str:
             start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
             drop.update(range(start - 1, node.end_lineno))
     body = "\n".join(line for i, line in enumerate(lines) if i not in drop)
+    header = _header(RunConfig(), task)
+    imports = [ast.get_source_segment(source, node) for node in tree.body  # the standard library's
+               if isinstance(node, (ast.Import, ast.ImportFrom))
+               and _library(node) not in ("explorer", "__future__")]
+    body = "\n".join(line for line in imports if line not in header) + "\n\n" + body
     docstring = textwrap.indent(ast.get_docstring(tree) or "", "# ", lambda line: True)
     docstring = "\n".join(line.rstrip() for line in docstring.splitlines())
     batch = "@dataclass(frozen=True)\n" + inspect.getsource(Batch).split("\n", 1)[1]
     return f"{docstring}\n\n\n{batch}\n\n{_squeeze(body)}"
+
+
+def _library(node: ast.Import | ast.ImportFrom) -> str:
+    """The top-level package an import statement reads from."""
+    name = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+    return (name or "").split(".")[0]
 
 
 def _app_imports(task) -> list[str]:

@@ -34,6 +34,9 @@ CONFIGS = {
     "lstm-sentiment-bidirectional": RunConfig(cell="lstm", task="sentiment", seq_len=12, hidden_size=8,
                                               bidirectional=True, steps=20),
     "gru-mod3": RunConfig(cell="gru", task="mod3", seq_len=6, hidden_size=8, batch_size=16, steps=20),
+    "gru-names": RunConfig(cell="gru", task="names", seq_len=12, hidden_size=8, steps=20),
+    "lstm-tagging-bidirectional": RunConfig(cell="lstm", task="tagging", seq_len=12, hidden_size=8,
+                                            bidirectional=True, steps=20),
 }
 
 
