@@ -150,14 +150,16 @@ PRESETS.update({
         probe_every=20,
     ),
     "race-jordan-sine": _preset(
-        "Jordan vs Elman: the sine's next value, T=50",
-        "The Jordan network feeds back its output y, not its hidden state. For a sine that is almost "
-        "enough: y_{t-1} is the last prediction. Our run (seed 0): Elman MSE 0.0013, Jordan 0.0060, "
-        "both under the 'repeat the last value' line; Jordan cannot get further, since y_{t-1} ≈ x_t "
-        "tells it little about the frequency.",
+        "Jordan vs Elman: the sine's next value, T=20",
+        "The Jordan network feeds back its output y, not its hidden state. For a sine that is nearly "
+        "enough: y_{t-1} is the last prediction, close to x_t, so at first it says little about the "
+        "wave's speed; with a large step the network learns to carry it in y's small errors. Our run "
+        "(seed 0, 3000 steps): Elman MSE 0.00046, Jordan 0.0034, both well under the 'repeat the last "
+        "value' line (0.0087); the Elman network, with all 64 units fed back, goes seven times lower.",
         pages=("race",),
         cells=("rnn_tanh", "jordan"),
-        task="sine", seq_len=50, hidden_size=32, batch_size=32, lr=1e-2, steps=500, probe_every=10,
+        task="sine", seq_len=20, hidden_size=64, batch_size=32, lr=3e-2, clip=False, steps=3000,
+        probe_every=30,
     ),
     "race-jordan-adding": _preset(
         "Jordan vs Elman: the adding problem, T=10",
