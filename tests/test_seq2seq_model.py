@@ -126,7 +126,7 @@ def test_both_probe_streams_open_in_every_inside_view(cell):
                 for view in views:
                     figure, table = view.figure(trace, options), view.table(trace, options)
                     assert figure.data and figure.layout.meta["view"] == view.name, view.name
-                    assert figure.layout.meta["cursor"] == min(cursor, trace.length(example) - 1)  # no padding
+                    assert figure.layout.meta["cursor"] == min(cursor, trace.length(example) - 1)
                     assert len(table) >= trace.seq_len and table.columns.size > 1, view.name
                     figure.to_json()  # what st.plotly_chart sends
 
