@@ -221,10 +221,11 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, batch_size: int = 256) -> tuple[float, float]:
-        """Loss and metric on a held-out batch (its own seed, never trained on)."""
+        """Loss and metric on a held-out batch: the task's held-out data where it has some (a
+        series' validation part), else fresh samples from its own seed, never trained on."""
         self.model.eval()
-        batch = self.task.sample(np.random.default_rng([self.cfg.seed, 2]), batch_size,
-                                 self.cfg.seq_len)
+        batch = (self.task.held_out or self.task.sample)(np.random.default_rng([self.cfg.seed, 2]),
+                                                         batch_size, self.cfg.seq_len)
         x, y, lengths, mask = self.tensors(batch)
         pred = self.model(x, lengths)
         loss = float(self.objective.loss(pred, y, mask))

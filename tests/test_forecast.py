@@ -172,3 +172,20 @@ def test_a_series_longer_than_the_servers_limit_is_refused_by_the_spec():
     assert spec.problems(Limits(max_series_points=300)) == []
     assert spec.problems(Limits(max_series_points=299)) == [
         "The series has 300 points; this server forecasts at most 299 (EXPLORER_MAX_SERIES_POINTS)."]
+
+
+def test_the_held_out_loss_reads_the_validation_part_only():
+    """`Trainer.evaluate` on a series reads windows of its validation part: with a validation part
+    100 above everything trained on, the held-out loss is huge; the same task without it is not."""
+    from explorer.tasks.series import TASK, series_task
+
+    z = np.sin(np.arange(400) * 0.3)
+    held = series_task(z, z_held=z[:100] + 100.0)
+    config = RunConfig(task="series", seq_len=20, hidden_size=8, steps=30)
+    losses = []
+    for task in (held, series_task(z)):
+        trainer = Trainer(config, task=task)
+        list(trainer.fit())
+        losses.append(trainer.evaluate()[0])
+    assert losses[0] > 1000 and losses[1] < 1
+    assert held.max_seq_len == 99 and TASK.held_out is not None  # the window fits the validation part

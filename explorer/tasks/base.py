@@ -77,6 +77,7 @@ class Task:
     vocab: tuple[str, ...] | None = None  # token id -> label, for token inputs
     classes: tuple[str, ...] | None = None  # class id -> label, for class targets
     on_corpus: Callable[[str], Task] | None = None  # reads a corpus: the task on RunConfig.corpus
+    held_out: Callable[[np.random.Generator, int, int], Batch] | None = None  # data never trained on
 
     @property
     def higher_is_better(self) -> bool:

@@ -19,6 +19,7 @@ on the generated seasonal series; the Forecast page and ``--data`` build one per
                                                        next two, shape (1, 2))
 
 Baseline: persistence, repeating the last value seen, scored on the training part in z units.
+The held-out loss (`Trainer.evaluate`) reads windows of the validation part, never trained on.
 """
 
 from __future__ import annotations
@@ -78,11 +79,14 @@ FORECAST_SHAPES: dict[str, ForecastShape] = {s.name: s for s in (
 )}
 
 
-def series_task(z_train: np.ndarray, shape: str = "closed", horizon: int = 1, title: str = "") -> Task:
-    """The task of forecasting this training part (normalised) `horizon` steps ahead."""
+def series_task(z_train: np.ndarray, shape: str = "closed", horizon: int = 1, title: str = "",
+                z_held: np.ndarray | None = None) -> Task:
+    """The task of forecasting this training part (normalised) `horizon` steps ahead; `z_held`
+    (the validation part, normalised the same way) is where `Trainer.evaluate` draws its windows."""
     how = FORECAST_SHAPES[shape]
     mse = how.persistence(z_train, horizon)
     what = "next value" if how.output == "many_to_many" else f"next {horizon} values"
+    ahead = 1 if how.output == "many_to_many" else horizon  # steps after a window its target needs
     return Task(
         name="series",
         title=title or "Series: forecast",
@@ -94,17 +98,20 @@ def series_task(z_train: np.ndarray, shape: str = "closed", horizon: int = 1, ti
         output_size=how.outputs(horizon),
         metric_name="mse",
         sample=how.sample(z_train, horizon),
+        held_out=None if z_held is None else how.sample(z_held, horizon),
         baseline=lambda seq_len: Baseline(mse, mse, f"persistence ({what}): MSE {mse:.4f}"),
         default_seq_len=min(DEFAULT_WINDOW, len(z_train) // 2),
         min_seq_len=2,
-        max_seq_len=len(z_train) - horizon,
+        max_seq_len=min(len(z_train) - horizon, len(z_held) - ahead if z_held is not None else len(z_train)),
     )
 
 
 def _default() -> Task:
     values = generate("seasonal").array()
-    train = values[:Split.of(len(values)).train_end]
-    task = series_task(Scaler.fit(train).apply(train), title="Series: generated seasonal, next value")
+    split = Split.of(len(values))
+    scaler = Scaler.fit(values[:split.train_end])
+    task = series_task(scaler.apply(values[:split.train_end]), title="Series: generated seasonal, next value",
+                       z_held=scaler.apply(values[split.train_end:split.val_end]))
     return replace(task, description=(
         "A generated series with two seasons (24 and 100 steps), a slow trend and noise, normalised "
         "on its first 70%; the network reads windows of that part and predicts the next value at "
