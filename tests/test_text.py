@@ -191,3 +191,19 @@ def test_model_weights_rebuild_for_sampling(trained):
     again = load_lm(cfg, alphabet, model_file(model, cfg))
     x = torch.as_tensor(CharCorpus.of(alphabet).encode("The cat"))[None]
     torch.testing.assert_close(again(x), model.eval()(x))
+
+
+def test_the_last_tenth_of_a_text_is_held_out_and_windows_fit_the_text():
+    """Training windows never read the tail the held-out loss reads; a text too short to spare a
+    tail is trained and scored whole; the longest window fits the part it reads."""
+    from explorer.tasks.text import lm_task
+    from explorer.text.corpus import CharCorpus
+
+    corpus = CharCorpus.of("ab" * 900 + "cd" * 100)  # 2000 characters: the last 200 only c and d
+    task, rng = lm_task(corpus.alphabet, corpus), np.random.default_rng(0)
+    trained, held = task.sample(rng, 64, 20), task.held_out(rng, 64, 20)
+    assert set(np.unique(np.concatenate([trained.x, trained.y]))) == {0, 1}  # a, b
+    assert set(np.unique(np.concatenate([held.x, held.y]))) == {2, 3}  # c, d
+    short = CharCorpus.of("hello world, " * 10)  # 130 characters: a tenth would be 13
+    assert short.cut == len(short) and lm_task(short.alphabet, short).max_seq_len == 129
+    assert task.max_seq_len == 199  # the held-out tail's 200 characters

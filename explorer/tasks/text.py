@@ -3,7 +3,8 @@
 The text is a corpus (`explorer/text`): a generated one — small-grammar English (the default),
 brackets, code-like — or a person's own, named in `RunConfig.corpus`. Token ids are positions
 in the corpus's alphabet (its distinct characters, sorted); a batch is B windows of T
-characters at random places, each target the window moved on by one.
+characters at random places, each target the window moved on by one. The last tenth of the text
+(when it holds at least 200 characters) is never trained on: the held-out loss reads it.
 
 Worked example (grammar corpus, alphabet "\\n .AEMTabcdefghiklmnopqrstuvwxy"; T = 6):
 
@@ -61,10 +62,11 @@ def lm_task(alphabet: str, corpus: CharCorpus | None = None) -> Task:
         baseline=baseline,
         default_seq_len=32,
         min_seq_len=2,
-        max_seq_len=500,
+        max_seq_len=min(500, corpus.longest_window) if corpus is not None else 500,
         vocab=tuple(alphabet),
         classes=tuple(alphabet),
         on_corpus=for_corpus,
+        held_out=corpus.held_out if corpus is not None else None,
     )
 
 

@@ -4,6 +4,7 @@
     corpus.unigram_entropy                # H(X) = -Σ p(c) ln p(c): ln 2 nats/char here
     corpus.bigram_entropy                 # H(X_t | X_{t-1}) = -Σ p(a, b) ln p(b | a): 0 here
     corpus.sample(rng, batch_size, seq_len)   # x = text[s : s+T], y = text[s+1 : s+T+1]
+    corpus.held_out(rng, batch_size, seq_len) # the same from the last tenth, never trained on
 
 Both baselines are the loss (nats/char) of a model that knows the corpus's own character
 (unigram) or character-pair (bigram) frequencies and nothing more: a language model that
@@ -32,6 +33,8 @@ GENERATED_CHARS = 50_000  # characters of each generated corpus (seed 0): ~10k w
 MIN_CHARS = 100  # a user text shorter than this cannot fill a training window
 MAX_ALPHABET = 256  # distinct characters a user text may use (the model's output size)
 KEPT_TEXTS = 16  # user texts one process keeps (a few MB each at most)
+HELD_OUT = 0.1  # the last tenth of a text is never trained on: the held-out loss reads it
+MIN_HELD_OUT = 200  # characters; a text whose last tenth is shorter is trained and scored whole
 USER_KEY = re.compile(r"u[0-9a-f]{16}")
 MISSING_TEXT = ("The uploaded text this run reads is not on this server any more (the server restarted, "
                 "or it was uploaded in another session): upload it again.")
@@ -87,13 +90,39 @@ class CharCorpus:
         """How often the most frequent character comes: the accuracy of always guessing it."""
         return float(self.counts.max() / self.counts.sum())
 
-    def sample(self, rng: np.random.Generator, batch_size: int, seq_len: int):
-        """A `Batch` of windows (imported here: the task registry imports this module)."""
-        from explorer.tasks.base import Batch
+    @property
+    def cut(self) -> int:
+        """Where the held-out tail starts: training windows end before it, held-out ones after."""
+        tail = int(len(self.ids) * HELD_OUT)
+        return len(self.ids) - tail if tail >= MIN_HELD_OUT else len(self.ids)
 
-        starts = rng.integers(0, len(self.ids) - seq_len, size=batch_size)  # (B,)
-        window = starts[:, None] + np.arange(seq_len)[None, :]  # (B, T)
-        return Batch(x=self.ids[window], y=self.ids[window + 1])
+    @property
+    def longest_window(self) -> int:
+        """The longest window both parts can give (a window reads T + 1 characters)."""
+        held = len(self.ids) - self.cut
+        return min(self.cut, held or self.cut) - 1
+
+    def sample(self, rng: np.random.Generator, batch_size: int, seq_len: int):
+        """A `Batch` of windows of the training part."""
+        return _windows(self.ids[:self.cut], rng, batch_size, seq_len)
+
+    def held_out(self, rng: np.random.Generator, batch_size: int, seq_len: int):
+        """A `Batch` of windows of the held-out tail (of the whole text when it is too short)."""
+        tail = self.ids[self.cut:] if self.cut < len(self.ids) else self.ids
+        return _windows(tail, rng, batch_size, seq_len)
+
+
+def _windows(ids: np.ndarray, rng: np.random.Generator, batch_size: int, seq_len: int):
+    """B windows of T characters at random places, each target the window moved on by one
+    (`Batch` imported here: the task registry imports this module)."""
+    from explorer.tasks.base import Batch
+
+    if seq_len + 1 > len(ids):
+        raise ValueError(f"A window of {seq_len} characters needs {seq_len + 1}; this part of the text "
+                         f"has {len(ids)}. Shorten the sequence length.")
+    starts = rng.integers(0, len(ids) - seq_len, size=batch_size)  # (B,)
+    window = starts[:, None] + np.arange(seq_len)[None, :]  # (B, T)
+    return Batch(x=ids[window], y=ids[window + 1])
 
 
 def text_problems(text: str) -> list[str]:
