@@ -9,13 +9,19 @@ values the page passes along (`trace`, `steps`: explorer.ui.widgets.form's `cont
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from explorer.cells import CELLS, built_in
 from explorer.cellspec import CELL_SPECS
+from explorer.config import RunConfig
 from explorer.examples import EXAMPLE_TITLES, EXAMPLES
+from explorer.forecast.data import MISSING
+from explorer.forecast.generated import GENERATORS
+from explorer.forecast.spec import MAX_HORIZON
 from explorer.presets import PRESETS, presets_for
-from explorer.schema import Settings, setting
+from explorer.schema import Settings, setting, settings
+from explorer.tasks.series import FORECAST_SHAPES
 from explorer.views import VIEWS
 
 GRADIENT_VIEWS = {"flow": "Gradient flow", "vanishing": "Why it vanishes", "exploding": "Exploding"}
@@ -27,6 +33,8 @@ STREAMS = {"encoder_forward": "Encoder h_j (forward)", "encoder_backward": "Enco
 ANATOMY_CELLS = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"} | {
     name: name[len("lstm_"):].upper() if name.startswith("lstm_") else CELL_SPECS[name].label
     for name in CELL_SPECS if name not in ("rnn_tanh", "rnn_relu", "lstm", "gru")}
+SOURCES = {"generated": "A generated one", "upload": "Your CSV"}
+ERRORS = ("mse", "mae")
 
 
 def slug(title: str) -> str:
@@ -36,6 +44,12 @@ def slug(title: str) -> str:
 
 def _preset_title(name: str) -> str:
     return PRESETS[name].title
+
+
+def run_setting(name: str, default: Any, **changes: Any) -> Any:
+    """A field that is a RunConfig setting on a page that offers it otherwise (its own default,
+    steps, label …): the label, help and checks not changed are RunConfig's."""
+    return field(default=default, metadata={"setting": replace(settings(RunConfig)[name], **changes)})
 
 
 @dataclass(frozen=True)
@@ -113,3 +127,43 @@ class AnatomyPage(Settings):
                         choices=lambda: (2, 3), widget="segmented")
     seed: int = setting(0, "Weights seed", "The weights start random (seeded); the sliders on the right "
                         "change some.", bounds=(0, 999))
+
+
+@dataclass(frozen=True)
+class ForecastPage(Settings):
+    """The Forecast page: the series, the model and how it forecasts (an uploaded CSV and its
+    columns are never in a link)."""
+    source: str = setting("generated", "Series", "A generated series, or a CSV of your own (uploaded "
+                          "again after a link: a file never travels in one).", choices=lambda: SOURCES,
+                          fmt=SOURCES.get, widget="segmented")
+    generated: str = setting("seasonal", "Generated series", "The series made by our own code.",
+                             choices=lambda: GENERATORS, fmt=lambda g: GENERATORS[g].title,
+                             shown=lambda v: v["source"] == "generated")
+    missing: str = setting("refuse", "Missing values and gaps", "What to do with a CSV's empty cells "
+                           "and gaps in its times: refuse them, drop the rows, or interpolate onto a grid.",
+                           choices=lambda: MISSING, widget="segmented")
+    cell: str = run_setting("cell", "gru", choices=built_in, options=None)
+    hidden: int = run_setting("hidden_size", 32, steps=(8, 16, 32, 64, 128),
+                              message="Hidden units must be between {low} and {high} (got {value}).")
+    window: int = setting(48, "Window (steps read)", "How many past steps the network reads before it "
+                          "forecasts.", section="Forecast", bounds=(2, 1000))
+    horizon: int = setting(12, "Horizon (steps ahead)", "How many steps each forecast reaches ahead.",
+                           section="Forecast", bounds=(1, MAX_HORIZON))
+    shape: str = setting("closed", "How", "Closed loop feeds each forecast back as the next input; direct "
+                         "forecasts every step ahead at once.", section="Forecast",
+                         choices=lambda: FORECAST_SHAPES, fmt=lambda s: FORECAST_SHAPES[s].title,
+                         widget="segmented")
+    season: int = setting(0, "Season for seasonal-naive (0: found)", "The season, in steps, that "
+                          "seasonal-naive repeats; 0 finds it on the training part.", section="Forecast",
+                          bounds=(0, 5000))
+    error: str = setting("mse", "Error drawn per step ahead", "Mean squared or mean absolute error, in "
+                         "the data's units.", section="Forecast", choices=lambda: ERRORS, fmt=str.upper,
+                         widget="segmented")
+    steps: int = run_setting("steps", 200, steps=(50, 100, 200, 300, 500, 1000, 2000))
+    lr: float = run_setting("lr", 1e-2, steps=(1e-3, 3e-3, 1e-2, 3e-2))
+    seed: int = run_setting("seed", 0)
+
+    def config(self) -> RunConfig:
+        """The run these settings train (its window: the sequence length)."""
+        return RunConfig(task="series", cell=self.cell, hidden_size=self.hidden, seq_len=self.window,
+                         lr=self.lr, steps=self.steps, seed=self.seed, probe_every=20)

@@ -15,7 +15,7 @@ from explorer.cells import CELLS
 from explorer.presets import PRESETS, presets_for
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLES = ("train_run", "gradients_run", "race_handle", "attention_run")
+HANDLES = ("train_run", "gradients_run", "race_handle", "attention_run", "forecast_run")
 
 
 @pytest.fixture
@@ -78,6 +78,28 @@ def test_attention_link_opens_the_model_and_the_decoding(opened):
     assert at.select_slider(key="attention_beam").value == 5
     assert at.select_slider(key="attention_hidden_size").value == 32
     assert not notices(at)
+
+
+def test_forecast_link_opens_its_series_model_and_forecast(opened):
+    at = opened("forecast", generated="oscillator", cell="lstm", hidden="8", window="24", horizon="6",
+                shape="direct", error="mae", lr="0.003")
+    assert at.selectbox(key="forecast_generated").value == "oscillator"
+    assert at.selectbox(key="forecast_cell").value == "lstm"
+    assert at.select_slider(key="forecast_hidden").value == 8
+    assert (at.number_input(key="forecast_window").value, at.number_input(key="forecast_horizon").value) == (
+        24, 6)
+    assert at.segmented_control(key="forecast_shape").value == "direct"
+    assert at.segmented_control(key="forecast_error").value == "mae"
+    assert at.select_slider(key="forecast_lr").value == 0.003
+    assert at.query_params["window"] == "24" and not notices(at)
+    at.number_input(key="forecast_horizon").set_value(8).run()
+    assert at.query_params["horizon"] == "8"
+    at = opened("forecast", horizon="999", error="MSE")
+    assert notices(at) == [
+        "The link had a setting that cannot be used. Ignored error='MSE': not one of mse, mae.",
+        "The link had a setting that cannot be used. Ignored horizon=999: Horizon must be between 1 and 200 "
+        "(got 999). Using 12 instead."]
+    assert at.number_input(key="forecast_horizon").value == 12
 
 
 def test_anatomy_and_shapes_links_open_their_settings(opened):
