@@ -12,15 +12,17 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from explorer.cells import CELLS, built_in
+from explorer.cells import CELLS, FUSED_CELLS, built_in
 from explorer.cellspec import CELL_SPECS
 from explorer.config import RunConfig
 from explorer.examples import EXAMPLE_TITLES, EXAMPLES
 from explorer.forecast.data import MISSING
 from explorer.forecast.generated import GENERATORS
 from explorer.forecast.spec import MAX_HORIZON
+from explorer.packing import MAX_HIDDEN
 from explorer.presets import PRESETS, presets_for
 from explorer.schema import Settings, setting, settings
+from explorer.tasks import TASKS
 from explorer.tasks.series import FORECAST_SHAPES
 from explorer.views import VIEWS
 
@@ -35,6 +37,7 @@ ANATOMY_CELLS = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
     for name in CELL_SPECS if name not in ("rnn_tanh", "rnn_relu", "lstm", "gru")}
 SOURCES = {"generated": "A generated one", "upload": "Your CSV"}
 ERRORS = ("mse", "mae")
+WORDS_TASKS = ("names", "tagging")
 
 
 def slug(title: str) -> str:
@@ -167,3 +170,31 @@ class ForecastPage(Settings):
         """The run these settings train (its window: the sequence length)."""
         return RunConfig(task="series", cell=self.cell, hidden_size=self.hidden, seq_len=self.window,
                          lr=self.lr, steps=self.steps, seed=self.seed, probe_every=20)
+
+
+@dataclass(frozen=True)
+class WordsPage(Settings):
+    """The Words & names page: the task, its model, and the packing demo's layer (the typed name,
+    sentence and row lengths are never in a link)."""
+    task: str = setting("names", "Task", "A name's language from its letters (one answer), or an entity "
+                        "tag for every word of a sentence (an answer per step).", choices=lambda: WORDS_TASKS,
+                        fmt=lambda t: TASKS[t].title, widget="segmented")
+    cell: str = run_setting("cell", "lstm", choices=lambda: FUSED_CELLS, options=None)
+    bidirectional: bool = run_setting("bidirectional", False, help="Also read backwards: a word's tag may "
+                                      "depend on the words after it.", shown=None)
+    hidden: int = run_setting("hidden_size", 32, steps=(8, 16, 32, 64),
+                              message="Hidden units must be between {low} and {high} (got {value}).")
+    steps: int = run_setting("steps", 200, steps=(50, 100, 200, 300, 500, 1000))
+    lr: float = run_setting("lr", 1e-2, steps=(1e-3, 3e-3, 1e-2, 3e-2))
+    seed: int = run_setting("seed", 0)
+    pack_cell: str = setting("lstm", "Layer", "The torch.nn layer run on the padded and the packed batch.",
+                             choices=lambda: FUSED_CELLS, fmt=lambda c: CELLS[c].title)
+    pack_hidden: int = setting(6, "Hidden units", "The packing demo's layer's units.", bounds=(1, MAX_HIDDEN),
+                               steps=tuple(range(1, MAX_HIDDEN + 1)), message="The packing layer's hidden "
+                               "units must be between {low} and {high} (got {value}).")
+
+    def config(self) -> RunConfig:
+        """The run these settings train (the task's own sequence length)."""
+        return RunConfig(task=self.task, seq_len=TASKS[self.task].default_seq_len, cell=self.cell,
+                         bidirectional=self.bidirectional, hidden_size=self.hidden, steps=self.steps,
+                         lr=self.lr, seed=self.seed, probe_every=50)

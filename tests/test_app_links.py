@@ -15,7 +15,8 @@ from explorer.cells import CELLS
 from explorer.presets import PRESETS, presets_for
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLES = ("train_run", "gradients_run", "race_handle", "attention_run", "forecast_run")
+HANDLES = ("train_run", "gradients_run", "race_handle", "attention_run", "forecast_run",
+           "words_run")
 
 
 @pytest.fixture
@@ -100,6 +101,22 @@ def test_forecast_link_opens_its_series_model_and_forecast(opened):
         "The link had a setting that cannot be used. Ignored horizon=999: Horizon must be between 1 and 200 "
         "(got 999). Using 12 instead."]
     assert at.number_input(key="forecast_horizon").value == 12
+
+
+def test_words_link_opens_the_task_its_model_and_the_packing_layer(opened):
+    """Tagging starts bidirectional, so its link need not say so; what differs from that, it does."""
+    at = opened("words", task="tagging", cell="gru", hidden="16", pack_cell="rnn_tanh", pack_hidden="3")
+    assert at.segmented_control(key="words_task").value == "tagging"
+    assert at.toggle(key="words_bidirectional").value is True
+    assert (at.selectbox(key="words_cell").value, at.select_slider(key="words_hidden").value) == ("gru", 16)
+    assert (at.selectbox(key="words_pack_cell").value, at.select_slider(key="words_pack_hidden").value) == (
+        "rnn_tanh", 3)
+    assert "bidirectional" not in at.query_params and not notices(at)
+    at.toggle(key="words_bidirectional").set_value(False).run()
+    assert at.query_params["bidirectional"] == "0" and at.query_params["task"] == "tagging"
+    at = opened("words", pack_hidden="99")
+    assert notices(at) == ["The link had a setting that cannot be used. Ignored pack_hidden=99: The packing "
+                           "layer's hidden units must be between 1 and 16 (got 99). Using 6 instead."]
 
 
 def test_anatomy_and_shapes_links_open_their_settings(opened):
