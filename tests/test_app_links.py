@@ -16,7 +16,7 @@ from explorer.presets import PRESETS, presets_for
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLES = ("train_run", "gradients_run", "race_handle", "attention_run", "forecast_run",
-           "words_run")
+           "words_run", "text_run")
 
 
 @pytest.fixture
@@ -117,6 +117,21 @@ def test_words_link_opens_the_task_its_model_and_the_packing_layer(opened):
     at = opened("words", pack_hidden="99")
     assert notices(at) == ["The link had a setting that cannot be used. Ignored pack_hidden=99: The packing "
                            "layer's hidden units must be between 1 and 16 (got 99). Using 6 instead."]
+
+
+def test_text_link_opens_the_corpus_the_model_and_the_sampler(opened):
+    """The sampler's settings are in the link before a model is trained to draw them."""
+    at = opened("text", corpus="brackets", cell="gru", hidden="64", steps="100", temperature="0.8",
+                top_k="5", greedy="1")
+    assert (at.selectbox(key="text_corpus").value, at.selectbox(key="text_cell").value) == ("brackets", "gru")
+    assert (at.select_slider(key="text_hidden").value, at.select_slider(key="text_steps").value) == (64, 100)
+    ss = at.session_state
+    assert (ss["text_temperature"], ss["text_top_k"], ss["text_greedy"]) == (0.8, 5, True)
+    assert at.query_params["temperature"] == "0.8" and at.query_params["greedy"] == "1" and not notices(at)
+    at = opened("text", corpus="own", temperature="9")
+    assert at.text_area(key="text_paste")  # your own text is pasted again, never linked
+    assert notices(at) == ["The link had a setting that cannot be used. Ignored temperature=9.0: Temperature "
+                           "must be between 0.1 and 2 (got 9). Using 0.5 instead."]
 
 
 def test_anatomy_and_shapes_links_open_their_settings(opened):

@@ -25,7 +25,7 @@ WARMUP = setting(0, "Warm-up steps", "Steps at a smaller learning rate before th
                  section="Training", steps=(0, 10, 100), bounds=(0, 1000))
 PAGE_STATES = [pagestate.GradientsPage, pagestate.RacePage, pagestate.SweepPage, pagestate.InsidePage,
                pagestate.AttentionPage, pagestate.AnatomyPage, pagestate.ForecastPage, pagestate.WordsPage,
-               ShapeQuestion, Seq2SeqConfig]
+               pagestate.TextPage, ShapeQuestion, Seq2SeqConfig]
 
 
 @pytest.fixture
