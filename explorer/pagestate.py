@@ -9,13 +9,23 @@ values the page passes along (`trace`, `steps`: explorer.ui.widgets.form's `cont
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from explorer.cells import CELLS, built_in
+from explorer.cells import CELLS, FUSED_CELLS, built_in
 from explorer.cellspec import CELL_SPECS
+from explorer.config import RunConfig
 from explorer.examples import EXAMPLE_TITLES, EXAMPLES
+from explorer.forecast.data import MISSING
+from explorer.forecast.generated import GENERATORS
+from explorer.forecast.spec import MAX_HORIZON
+from explorer.packing import MAX_HIDDEN
 from explorer.presets import PRESETS, presets_for
-from explorer.schema import Settings, setting
+from explorer.schema import Settings, setting, settings
+from explorer.tasks import TASKS
+from explorer.tasks.series import FORECAST_SHAPES
+from explorer.text.corpora import CORPORA
+from explorer.text.generate import MAX_LENGTH, TEMPERATURES
 from explorer.views import VIEWS
 
 GRADIENT_VIEWS = {"flow": "Gradient flow", "vanishing": "Why it vanishes", "exploding": "Exploding"}
@@ -27,6 +37,15 @@ STREAMS = {"encoder_forward": "Encoder h_j (forward)", "encoder_backward": "Enco
 ANATOMY_CELLS = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"} | {
     name: name[len("lstm_"):].upper() if name.startswith("lstm_") else CELL_SPECS[name].label
     for name in CELL_SPECS if name not in ("rnn_tanh", "rnn_relu", "lstm", "gru")}
+SOURCES = {"generated": "A generated one", "upload": "Your CSV"}
+ERRORS = ("mse", "mae")
+WORDS_TASKS = ("names", "tagging")
+OWN = "own"  # the Text page's corpus "your own text" (uploaded or pasted: never in a link)
+TEMPERATURE_STEPS = tuple(round(0.1 * k, 1) for k in range(1, round(TEMPERATURES[1] * 10) + 1))
+
+
+def _text_corpus_title(name: str) -> str:
+    return CORPORA[name].title if name in CORPORA else "Your own text"
 
 
 def slug(title: str) -> str:
@@ -36,6 +55,12 @@ def slug(title: str) -> str:
 
 def _preset_title(name: str) -> str:
     return PRESETS[name].title
+
+
+def run_setting(name: str, default: Any, **changes: Any) -> Any:
+    """A field that is a RunConfig setting on a page that offers it otherwise (its own default,
+    steps, label …): the label, help and checks not changed are RunConfig's."""
+    return field(default=default, metadata={"setting": replace(settings(RunConfig)[name], **changes)})
 
 
 @dataclass(frozen=True)
@@ -113,3 +138,97 @@ class AnatomyPage(Settings):
                         choices=lambda: (2, 3), widget="segmented")
     seed: int = setting(0, "Weights seed", "The weights start random (seeded); the sliders on the right "
                         "change some.", bounds=(0, 999))
+
+
+@dataclass(frozen=True)
+class ForecastPage(Settings):
+    """The Forecast page: the series, the model and how it forecasts (an uploaded CSV and its
+    columns are never in a link)."""
+    source: str = setting("generated", "Series", "A generated series, or a CSV of your own (uploaded "
+                          "again after a link: a file never travels in one).", choices=lambda: SOURCES,
+                          fmt=SOURCES.get, widget="segmented")
+    generated: str = setting("seasonal", "Generated series", "The series made by our own code.",
+                             choices=lambda: GENERATORS, fmt=lambda g: GENERATORS[g].title,
+                             shown=lambda v: v["source"] == "generated")
+    missing: str = setting("refuse", "Missing values and gaps", "What to do with a CSV's empty cells "
+                           "and gaps in its times: refuse them, drop the rows, or interpolate onto a grid.",
+                           choices=lambda: MISSING, widget="segmented")
+    cell: str = run_setting("cell", "gru", choices=built_in, options=None)
+    hidden: int = run_setting("hidden_size", 32, steps=(8, 16, 32, 64, 128),
+                              message="Hidden units must be between {low} and {high} (got {value}).")
+    window: int = setting(48, "Window (steps read)", "How many past steps the network reads before it "
+                          "forecasts.", section="Forecast", bounds=(2, 1000))
+    horizon: int = setting(12, "Horizon (steps ahead)", "How many steps each forecast reaches ahead.",
+                           section="Forecast", bounds=(1, MAX_HORIZON))
+    shape: str = setting("closed", "How", "Closed loop feeds each forecast back as the next input; direct "
+                         "forecasts every step ahead at once.", section="Forecast",
+                         choices=lambda: FORECAST_SHAPES, fmt=lambda s: FORECAST_SHAPES[s].title,
+                         widget="segmented")
+    season: int = setting(0, "Season for seasonal-naive (0: found)", "The season, in steps, that "
+                          "seasonal-naive repeats; 0 finds it on the training part.", section="Forecast",
+                          bounds=(0, 5000))
+    error: str = setting("mse", "Error drawn per step ahead", "Mean squared or mean absolute error, in "
+                         "the data's units.", section="Forecast", choices=lambda: ERRORS, fmt=str.upper,
+                         widget="segmented")
+    steps: int = run_setting("steps", 200, steps=(50, 100, 200, 300, 500, 1000, 2000))
+    lr: float = run_setting("lr", 1e-2, steps=(1e-3, 3e-3, 1e-2, 3e-2))
+    seed: int = run_setting("seed", 0)
+
+    def config(self) -> RunConfig:
+        """The run these settings train (its window: the sequence length)."""
+        return RunConfig(task="series", cell=self.cell, hidden_size=self.hidden, seq_len=self.window,
+                         lr=self.lr, steps=self.steps, seed=self.seed, probe_every=20)
+
+
+@dataclass(frozen=True)
+class WordsPage(Settings):
+    """The Words & names page: the task, its model, and the packing demo's layer (the typed name,
+    sentence and row lengths are never in a link)."""
+    task: str = setting("names", "Task", "A name's language from its letters (one answer), or an entity "
+                        "tag for every word of a sentence (an answer per step).", choices=lambda: WORDS_TASKS,
+                        fmt=lambda t: TASKS[t].title, widget="segmented")
+    cell: str = run_setting("cell", "lstm", choices=lambda: FUSED_CELLS, options=None)
+    bidirectional: bool = run_setting("bidirectional", False, help="Also read backwards: a word's tag may "
+                                      "depend on the words after it.", shown=None)
+    hidden: int = run_setting("hidden_size", 32, steps=(8, 16, 32, 64),
+                              message="Hidden units must be between {low} and {high} (got {value}).")
+    steps: int = run_setting("steps", 200, steps=(50, 100, 200, 300, 500, 1000))
+    lr: float = run_setting("lr", 1e-2, steps=(1e-3, 3e-3, 1e-2, 3e-2))
+    seed: int = run_setting("seed", 0)
+    pack_cell: str = setting("lstm", "Layer", "The torch.nn layer run on the padded and the packed batch.",
+                             choices=lambda: FUSED_CELLS, fmt=lambda c: CELLS[c].title)
+    pack_hidden: int = setting(6, "Hidden units", "The packing demo's layer's units.", bounds=(1, MAX_HIDDEN),
+                               steps=tuple(range(1, MAX_HIDDEN + 1)), message="The packing layer's hidden "
+                               "units must be between {low} and {high} (got {value}).")
+
+    def config(self) -> RunConfig:
+        """The run these settings train (the task's own sequence length)."""
+        return RunConfig(task=self.task, seq_len=TASKS[self.task].default_seq_len, cell=self.cell,
+                         bidirectional=self.bidirectional, hidden_size=self.hidden, steps=self.steps,
+                         lr=self.lr, seed=self.seed, probe_every=50)
+
+
+@dataclass(frozen=True)
+class TextPage(Settings):
+    """The Text page: the corpus and model, and how the trained model is sampled (your own text,
+    the prime and a text to read are never in a link)."""
+    corpus: str = setting("grammar", "Corpus", "The text to model: generated by our own code, or your "
+                          "own (uploaded or pasted again after a link: a text never travels in one).",
+                          choices=lambda: (*CORPORA, OWN), fmt=_text_corpus_title)
+    cell: str = run_setting("cell", "lstm", choices=built_in, options=None)
+    hidden: int = run_setting("hidden_size", 32, steps=(16, 32, 64, 128),
+                              message="Hidden units must be between {low} and {high} (got {value}).")
+    steps: int = run_setting("steps", 200, steps=(100, 200, 300, 500, 1000, 2000))
+    length: int = setting(200, "Length", "Characters each sample writes after the prime.",
+                          bounds=(1, MAX_LENGTH), steps=(20, 40, 60, 80, 100, 150, 200, 300, 400, 500))
+    temperature: float = setting(0.5, "Temperature", "Below 1 the likeliest characters get likelier "
+                                 "(safe, repetitive); above 1 the unlikely ones do (inventive, misspelt).",
+                                 bounds=TEMPERATURES, steps=TEMPERATURE_STEPS)
+    temperature2: float = setting(1.0, "Side by side at", "A second sample at this temperature, from the "
+                                  "same prime and seed.", bounds=TEMPERATURES, steps=TEMPERATURE_STEPS)
+    top_k: int = setting(0, "Top-k (0: all)", "Draw only from the k likeliest characters (at most the "
+                         "model's alphabet).", bounds=(0, 10_000))
+    seed: int = setting(0, "Seed", "The sampling seed: the same seed, the same samples.",
+                        bounds=(0, 2**31 - 1), step=1)
+    greedy: bool = setting(False, "Also greedy (the likeliest character every time)", "A third sample "
+                           "that always takes the likeliest character: it soon repeats itself.")

@@ -4,17 +4,16 @@ import hashlib
 
 import streamlit as st
 
-from explorer import RunConfig, ui
-from explorer.cells import CELLS
+from explorer import ui
 from explorer.figures.forecast import horizon_figure, horizon_table, series_figure, time_axis
 from explorer.figures.gradients import gradient_flow_line
 from explorer.figures.training import LearningCurve
 from explorer.forecast.baselines import BASELINES
-from explorer.forecast.data import MISSING, read_series_table, series_from_table
-from explorer.forecast.generated import GENERATORS, generate
-from explorer.forecast.spec import MAX_HORIZON, ForecastSpec
+from explorer.forecast.data import read_series_table, series_from_table
+from explorer.forecast.generated import generate
+from explorer.forecast.spec import ForecastSpec
 from explorer.forecast.split import Split
-from explorer.tasks.series import FORECAST_SHAPES
+from explorer.pagestate import ForecastPage
 from explorer.textfile import MAX_TEXT_BYTES, UploadError
 from explorer.views import ViewOptions, tabs_for
 
@@ -22,11 +21,6 @@ P, RUN = "forecast", "forecast_run"
 KEPT = f"{P}_kept_file"  # (name, bytes, sha256) of the upload: kept in the session, never in the URL
 ss = st.session_state
 TITLES = {"model": "the network"} | {name: b.title for name, b in BASELINES.items()}
-DEFAULTS = {"source": "generated", "generated": "seasonal", "missing": "refuse", "cell": "gru", "hidden": 32,
-            "window": 48, "horizon": 12, "shape": "closed", "season": 0, "steps": 200, "lr": 1e-2, "seed": 0,
-            "error": "MSE"}
-for name, value in DEFAULTS.items():
-    ss.setdefault(f"{P}_{name}", value)
 
 
 def keep_upload() -> None:
@@ -37,10 +31,8 @@ def keep_upload() -> None:
 
 def chosen_series():
     """The series the settings name, and notes on how it was read; None (and a message) when it cannot be."""
-    if ss[f"{P}_source"] == "generated":
-        name = st.selectbox("Generated series", list(GENERATORS), key=f"{P}_generated",
-                            persist_state="session", format_func=lambda g: GENERATORS[g].title)
-        return generate(name), ()
+    if page.source == "generated":
+        return generate(ui.widgets.form(P, page, ["generated"], into=st.container()).generated), ()
     most = ui.limits().max_series_points
     st.file_uploader(f"A CSV file (a header row; comma, semicolon or tab separated; at most "
                      f"{MAX_TEXT_BYTES // 2**20} MB, {most:,} rows)", type=["csv", "tsv", "txt"],
@@ -66,8 +58,7 @@ def chosen_series():
     column = left.selectbox("Values", columns, key=f"{P}_column", persist_state="session")
     time = middle.selectbox("Times", ["", *columns], key=f"{P}_time", persist_state="session",
                             format_func=lambda c: c or "none: the row order")
-    missing = right.radio("Missing values and gaps", list(MISSING), key=f"{P}_missing", horizontal=True,
-                          persist_state="session")
+    missing = ui.widgets.form(P, page, ["missing"], into=[right]).missing
     try:
         loaded = series_from_table(table, column, time or None, missing, name=name, max_points=most)
     except UploadError as problem:
@@ -76,51 +67,29 @@ def chosen_series():
     return loaded.series, loaded.notes
 
 
-def settings() -> tuple[RunConfig, dict]:
-    with st.sidebar:
-        st.subheader("Model")
-        cell = st.selectbox("Cell", list(CELLS), key=f"{P}_cell", format_func=lambda c: CELLS[c].title,
-                            persist_state="session")
-        hidden = st.select_slider("Hidden units", [8, 16, 32, 64, 128], key=f"{P}_hidden",
-                                  persist_state="session")
-        st.subheader("Forecast")
-        window = st.number_input("Window (steps read)", 2, 1000, key=f"{P}_window", persist_state="session")
-        horizon = st.number_input("Horizon (steps ahead)", 1, MAX_HORIZON, key=f"{P}_horizon",
-                                  persist_state="session")
-        shape = st.radio("How", list(FORECAST_SHAPES), key=f"{P}_shape", persist_state="session",
-                         format_func=lambda s: FORECAST_SHAPES[s].title)
-        season = st.number_input("Season for seasonal-naive (0: found)", 0, 5000, key=f"{P}_season",
-                                 persist_state="session")
-        st.segmented_control("Error drawn per step ahead", ["MSE", "MAE"], key=f"{P}_error", required=True,
-                             persist_state="session")
-        st.subheader("Training")
-        steps = st.select_slider("Training steps", [50, 100, 200, 300, 500, 1000, 2000], key=f"{P}_steps",
-                                 persist_state="session")
-        lr = st.select_slider("Learning rate", [1e-3, 3e-3, 1e-2, 3e-2], key=f"{P}_lr",
-                              persist_state="session")
-        seed = st.number_input("Seed", 0, 2**31 - 1, key=f"{P}_seed", persist_state="session")
-    config = RunConfig(task="series", cell=cell, hidden_size=hidden, seq_len=int(window), lr=lr, steps=steps,
-                       seed=int(seed), probe_every=20)
-    return config, dict(horizon=int(horizon), shape=shape, season=int(season))
-
-
 ui.through_app()
 st.title("Forecast a time series")
 st.caption("Train on the first 70% of a series, then forecast the next 15% (validation) and the last 15% "
            "(test) many steps ahead, against forecasts with no network: repeat the last value, repeat the "
            "last season, and a linear autoregression fitted by least squares. The scaler and the network "
            "see the training part only.")
-SOURCES = {"generated": "A generated one", "upload": "Your CSV"}
-st.segmented_control("Series", list(SOURCES), key=f"{P}_source", required=True, persist_state="session",
-                     format_func=SOURCES.get)
+notices = []
+if ui.url.first_visit(P):  # the link: every setting but the uploaded file
+    notices = ui.url.load(P, ForecastPage())[1]
+ui.url.notify(notices)
+page = ui.widgets.form(P, ForecastPage(), ["source"], into=st.container())
 series, notes = chosen_series()
-config, forecast = settings()
+with st.sidebar:
+    page = ui.widgets.form(P, page)
+ui.url.sync((page, ForecastPage()))
 for note in notes:
     st.info(note)
 if series is None:
     st.stop()
-spec = ForecastSpec(config, series, **forecast)
+spec = ForecastSpec(page.config(), series, horizon=page.horizon, shape=page.shape, season=page.season)
 problems = spec.problems(ui.limits())
+if ui.url.wants_run(notices) and not problems:
+    ui.hold(RUN, ui.submit("forecast", spec))
 run = ui.current_run(RUN)
 snap = None if run is None else run.snapshot()
 live = snap is not None and snap.live
@@ -162,10 +131,10 @@ def live_panel() -> None:
         ui.live_curve(f"{P}_loss_chart", curve, run, history["step"], history["loss"])
     if snap.forecast is not None:
         test = snap.forecast.scores["test"]
-        error = ss[f"{P}_error"]
-        errors = test.mse if error == "MSE" else test.mae
+        error = ui.widgets.current(P, ForecastPage()).error
+        errors = test.mse if error == "mse" else test.mae
         with right:
-            ui.live_chart(f"{P}_horizon_chart", lambda: horizon_figure(errors, TITLES, error),
+            ui.live_chart(f"{P}_horizon_chart", lambda: horizon_figure(errors, TITLES, error.upper()),
                           version=(snap.spec, snap.forecast.step, error))
         found = "found on the training part" if not snap.spec.season else "given"
         found = found if snap.season_found else "none found: it repeats the last value"

@@ -5,22 +5,21 @@ import math
 import streamlit as st
 
 from explorer import ui
-from explorer.cells import CELLS
 from explorer.cellspec import tanh_gates
 from explorer.config import RunConfig
 from explorer.figures.connectivity import connectivity_figure
 from explorer.figures.text import CharLossCurve, next_char_figure, units_over_text
 from explorer.jobs.text import ReadSpec, SampleSpec, TextRun
+from explorer.pagestate import OWN, TextPage
 from explorer.text.corpora import CORPORA
 from explorer.text.corpus import load_corpus, remember, text_from_upload
-from explorer.text.generate import TEMPERATURES, sample_problems
+from explorer.text.generate import sample_problems
 from explorer.text.model import MAX_READ, read_problems, series_of
 from explorer.textfile import UploadError
 from explorer.views import ViewOptions, tabs_for
 
 P = "text"
 RUN_KEY = f"{P}_run"
-OWN = "own"  # the corpus choice "your own text"
 ss = st.session_state
 KEEP = dict(persist_state="session")  # a setting outlives a visit to another page
 
@@ -30,17 +29,14 @@ st.caption("The network reads a text one character at a time and predicts the ne
            "sample from it at any moment, and see which units follow quotes, brackets or the "
            "position in a line, and how far back each prediction leans.")
 
-cols = st.columns(4)
-corpus_name = cols[0].selectbox("Corpus", [*CORPORA, OWN], key=f"{P}_corpus", **KEEP,
-                                format_func=lambda c: CORPORA[c].title if c in CORPORA else "Your own text")
-cell = cols[1].selectbox("Cell", list(CELLS), index=list(CELLS).index("lstm"), key=f"{P}_cell",
-                         format_func=lambda c: CELLS[c].title, **KEEP)
-hidden = cols[2].select_slider("Hidden units", (16, 32, 64, 128), value=32, key=f"{P}_hidden",
-                               **KEEP)
-steps = cols[3].select_slider("Training steps", (100, 200, 300, 500, 1000, 2000), value=200,
-                              key=f"{P}_steps", **KEEP)
+notices = []
+if ui.url.first_visit(P):  # the link: every setting, the sampler's too; never your own text
+    notices = ui.url.load(P, TextPage())[1]
+ui.url.notify(notices)
+page = ui.widgets.form(P, TextPage(), ["corpus", "cell", "hidden", "steps"], into=st.columns(4))
+ui.url.sync((page, TextPage()))  # here: the page stops early until a model is trained
 own_text, problem = "", ""
-if corpus_name == OWN:
+if page.corpus == OWN:
     upload = st.file_uploader("Upload a .txt file (UTF-8, at most 1 MB)", type=["txt"], key=f"{P}_upload",
                               max_upload_size=1)
     pasted = st.text_area("…or paste text", key=f"{P}_paste", height=120, max_chars=200_000,
@@ -58,12 +54,14 @@ if corpus_name == OWN:
         alphabet = "".join(sorted(set(own_text)))
         st.info(f"{len(own_text):,} characters; an alphabet of {len(alphabet)}: `{alphabet!r}`")
 else:
-    st.caption(f"**{CORPORA[corpus_name].title}**: the lesson is {CORPORA[corpus_name].lesson}.")
-corpus_key = remember(own_text) if own_text else corpus_name
-config = RunConfig(task="text", corpus=corpus_key if not problem else "grammar", cell=cell,
-                   hidden_size=int(hidden), steps=int(steps), seq_len=32, batch_size=32, lr=1e-2,
+    st.caption(f"**{CORPORA[page.corpus].title}**: the lesson is {CORPORA[page.corpus].lesson}.")
+corpus_key = remember(own_text) if own_text else page.corpus
+config = RunConfig(task="text", corpus=corpus_key if not problem else "grammar", cell=page.cell,
+                   hidden_size=page.hidden, steps=page.steps, seq_len=32, batch_size=32, lr=1e-2,
                    probe_every=10)
 problems = [problem] if problem else config.validate(ui.limits())
+if ui.url.wants_run(notices) and not problems:
+    ui.hold(RUN_KEY, ui.submit("text", TextRun(config, own_text)))
 train_col, stop_col, _ = st.columns([1, 1, 4])
 if train_col.button("Train", key=f"{P}_start", type="primary", disabled=bool(problems)):
     ui.hold(RUN_KEY, ui.submit("text", TextRun(config, own_text)))
@@ -141,19 +139,15 @@ with sample_tab:
     c = st.columns(6)
     prime = c[0].text_input("Prime", value="The " if "T" in snap.alphabet else "", key=f"{P}_prime",
                             max_chars=200, **KEEP)
-    length = c[1].slider("Length", 20, 500, 200, key=f"{P}_length", **KEEP)
-    t1 = c[2].slider("Temperature", *TEMPERATURES, 0.5, step=0.1, key=f"{P}_temperature", **KEEP)
-    t2 = c[3].slider("Side by side at", *TEMPERATURES, 1.0, step=0.1, key=f"{P}_temperature2", **KEEP)
-    top_k = c[4].number_input("Top-k (0: all)", 0, len(snap.alphabet), 0, key=f"{P}_top_k", **KEEP)
-    seed = c[5].number_input("Seed", 0, 2**31 - 1, 0, key=f"{P}_seed", **KEEP)
-    greedy = st.toggle("Also greedy (the likeliest character every time)", key=f"{P}_greedy", **KEEP)
-    wrong = sample_problems(snap.alphabet, prime, int(length), float(t1), int(top_k))
+    knobs = ("length", "temperature", "temperature2", "top_k", "seed", "greedy")
+    page = ui.widgets.form(P, page, knobs, into=[*c[1:], st.container()])
+    wrong = sample_problems(snap.alphabet, prime, page.length, page.temperature, page.top_k)
     for problem in wrong:
         st.warning(problem)
     if st.button("Sample", key=f"{P}_sample", type="primary", disabled=bool(wrong)):
-        temperatures = (float(t1), float(t2)) + ((0.0,) if greedy else ())
+        temperatures = (page.temperature, page.temperature2) + ((0.0,) if page.greedy else ())
         ss[f"{P}_samples"] = ask("text_sample", SampleSpec(snap.config, snap.alphabet, snap.weights, prime,
-                                                          int(length), temperatures, int(top_k), int(seed)))
+                                                          page.length, temperatures, page.top_k, page.seed))
     samples = ss.get(f"{P}_samples")
     if samples:
         for column, sample in zip(st.columns(len(samples)), samples, strict=True):

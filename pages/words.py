@@ -5,14 +5,13 @@ from dataclasses import replace
 import streamlit as st
 
 from explorer import ui
-from explorer.cells import CELLS, FUSED_CELLS
-from explorer.config import RunConfig
 from explorer.figures.hidden import hidden_layers
 from explorer.figures.packing import final_states, step_grid
 from explorer.figures.training import LearningCurve
 from explorer.figures.words import confusion_matrix, name_path, prefix_probabilities, tag_comparison
 from explorer.jobs.words import ReadSpec
-from explorer.packing import MAX_HIDDEN, PackingSpec, compare, parse_lengths
+from explorer.packing import PackingSpec, compare, parse_lengths
+from explorer.pagestate import WordsPage
 from explorer.reading import CHECKS
 from explorer.tasks import TASKS
 
@@ -48,6 +47,11 @@ def task_changed() -> None:
     ss[f"{P}_text"] = START[ss[f"{P}_task"]]["text"]
 
 
+def start(task: str) -> WordsPage:
+    """The settings a task starts with (tagging reads both ways): a link holds what differs."""
+    return replace(WordsPage(), bidirectional=START[task]["bidirectional"])
+
+
 def answer(kind: str, spec):
     """A quick job in a worker (the model never runs on the web server's thread); None on failure."""
     try:
@@ -68,25 +72,18 @@ ui.through_app()
 st.title("Words & names")
 st.caption("Recurrent networks reading text: a name's language from its letters (one answer), an entity "
            "tag for every word of a sentence (an answer per step), and what padding does to h_n.")
-ss.setdefault(f"{P}_task", "names")
-name = st.segmented_control("Task", list(START), format_func=lambda t: TASKS[t].title, key=f"{P}_task",
-                            required=True, on_change=task_changed, persist_state="session")
-task = TASKS[name]
-ss.setdefault(f"{P}_bidirectional", START[name]["bidirectional"])
-ss.setdefault(f"{P}_text", START[name]["text"])
-with st.sidebar:  # persist_state: the settings outlive a visit to another page
-    cell = st.selectbox("Cell", FUSED_CELLS, index=FUSED_CELLS.index("lstm"), key=f"{P}_cell",
-                        format_func=lambda c: CELLS[c].title, persist_state="session")
-    bidirectional = st.toggle("Bidirectional", key=f"{P}_bidirectional", persist_state="session",
-                              help="Also read backwards: a word's tag may depend on the words after it.")
-    hidden = st.select_slider("Hidden units", (8, 16, 32, 64), 32, key=f"{P}_hidden", persist_state="session")
-    steps = st.select_slider("Training steps", (50, 100, 200, 300, 500, 1000), 200, key=f"{P}_steps",
-                             persist_state="session")
-    lr = st.select_slider("Learning rate", (1e-3, 3e-3, 1e-2, 3e-2), 1e-2, key=f"{P}_lr",
-                          persist_state="session")
-    seed = st.number_input("Seed", 0, 2**31 - 1, 0, key=f"{P}_seed", persist_state="session")
-config = replace(RunConfig(), task=name, seq_len=task.default_seq_len, cell=cell, bidirectional=bidirectional,
-                 hidden_size=int(hidden), steps=int(steps), lr=float(lr), seed=int(seed), probe_every=50)
+notices = []
+if ui.url.first_visit(P):  # the link: the task first, then every setting over the task's start
+    page, notices = ui.url.load(P, start(ui.url.load(P, WordsPage())[0].task))
+    if ui.url.wants_run(notices):
+        ui.start_run(RUN, page.config())
+ui.url.notify(notices)
+page = ui.widgets.form(P, WordsPage(), ["task"], into=st.container(), on_change={"task": task_changed})
+task = TASKS[page.task]
+ss.setdefault(f"{P}_text", START[page.task]["text"])
+with st.sidebar:  # the settings outlive a visit to another page
+    page = ui.widgets.form(P, page)
+config = page.config()
 with st.expander(f"Task: {task.title}"):
     st.markdown(task.description)
 
@@ -122,7 +119,7 @@ def live_panel() -> None:
 
 live_panel()
 snap = None if run is None else run.snapshot()
-if snap is not None and snap.model is not None and snap.config.task != name:
+if snap is not None and snap.model is not None and snap.config.task != page.task:
     st.info(f"The last run trained *{TASKS[snap.config.task].title}*: press **Train** for this task.")
 elif snap is not None and snap.model is not None:
     run_task, spec = TASKS[snap.config.task], ReadSpec(snap.config, snap.model, step=snap.step)
@@ -156,11 +153,10 @@ st.caption("A batch of unequal lengths is padded to the longest. Run the layer o
 cols = st.columns(3)
 text = cols[0].text_input("Lengths of the rows", "7, 5, 3, 2", key=f"{P}_lengths", max_chars=40,
                           persist_state="session")
-pack_cell = cols[1].selectbox("Layer", FUSED_CELLS, index=FUSED_CELLS.index("lstm"), key=f"{P}_pack_cell",
-                              format_func=lambda c: CELLS[c].title, persist_state="session")
-units = cols[2].slider("Hidden units", 1, MAX_HIDDEN, 6, key=f"{P}_pack_hidden", persist_state="session")
+page = ui.widgets.form(P, page, ["pack_cell", "pack_hidden"], into=cols[1:])
+ui.url.sync((page, start(page.task)))
 lengths, messages = parse_lengths(text)
-pack_spec = PackingSpec(pack_cell, int(units), lengths)
+pack_spec = PackingSpec(page.pack_cell, page.pack_hidden, lengths)
 messages = messages or pack_spec.validate()
 for message in messages:
     st.warning(message)

@@ -70,7 +70,7 @@ def test_widgets_set_the_run_and_its_forecast_is_drawn_against_the_baselines(at)
     assert len(names(horizon)) == 4 and all(len(trace_values(horizon, k)) == 6 for k in range(4))
     test = snap.forecast.scores["test"]
     np.testing.assert_allclose(trace_values(horizon, 3), test.mse["model"])  # the network's line, drawn last
-    at.segmented_control(key="forecast_error").set_value("MAE").run()
+    at.segmented_control(key="forecast_error").set_value("mae").run()
     np.testing.assert_allclose(trace_values(charts(at)["forecast_horizon_chart"], 3), test.mae["model"])
     series = drawn["forecast_series_chart"]
     assert "forecast, 6 steps from each origin" in names(series)

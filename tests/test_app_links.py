@@ -15,7 +15,8 @@ from explorer.cells import CELLS
 from explorer.presets import PRESETS, presets_for
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLES = ("train_run", "gradients_run", "race_handle", "attention_run")
+HANDLES = ("train_run", "gradients_run", "race_handle", "attention_run", "forecast_run",
+           "words_run", "text_run")
 
 
 @pytest.fixture
@@ -78,6 +79,59 @@ def test_attention_link_opens_the_model_and_the_decoding(opened):
     assert at.select_slider(key="attention_beam").value == 5
     assert at.select_slider(key="attention_hidden_size").value == 32
     assert not notices(at)
+
+
+def test_forecast_link_opens_its_series_model_and_forecast(opened):
+    at = opened("forecast", generated="oscillator", cell="lstm", hidden="8", window="24", horizon="6",
+                shape="direct", error="mae", lr="0.003")
+    assert at.selectbox(key="forecast_generated").value == "oscillator"
+    assert at.selectbox(key="forecast_cell").value == "lstm"
+    assert at.select_slider(key="forecast_hidden").value == 8
+    assert (at.number_input(key="forecast_window").value, at.number_input(key="forecast_horizon").value) == (
+        24, 6)
+    assert at.segmented_control(key="forecast_shape").value == "direct"
+    assert at.segmented_control(key="forecast_error").value == "mae"
+    assert at.select_slider(key="forecast_lr").value == 0.003
+    assert at.query_params["window"] == "24" and not notices(at)
+    at.number_input(key="forecast_horizon").set_value(8).run()
+    assert at.query_params["horizon"] == "8"
+    at = opened("forecast", horizon="999", error="MSE")
+    assert notices(at) == [
+        "The link had a setting that cannot be used. Ignored error='MSE': not one of mse, mae.",
+        "The link had a setting that cannot be used. Ignored horizon=999: Horizon must be between 1 and 200 "
+        "(got 999). Using 12 instead."]
+    assert at.number_input(key="forecast_horizon").value == 12
+
+
+def test_words_link_opens_the_task_its_model_and_the_packing_layer(opened):
+    """Tagging starts bidirectional, so its link need not say so; what differs from that, it does."""
+    at = opened("words", task="tagging", cell="gru", hidden="16", pack_cell="rnn_tanh", pack_hidden="3")
+    assert at.segmented_control(key="words_task").value == "tagging"
+    assert at.toggle(key="words_bidirectional").value is True
+    assert (at.selectbox(key="words_cell").value, at.select_slider(key="words_hidden").value) == ("gru", 16)
+    assert (at.selectbox(key="words_pack_cell").value, at.select_slider(key="words_pack_hidden").value) == (
+        "rnn_tanh", 3)
+    assert "bidirectional" not in at.query_params and not notices(at)
+    at.toggle(key="words_bidirectional").set_value(False).run()
+    assert at.query_params["bidirectional"] == "0" and at.query_params["task"] == "tagging"
+    at = opened("words", pack_hidden="99")
+    assert notices(at) == ["The link had a setting that cannot be used. Ignored pack_hidden=99: The packing "
+                           "layer's hidden units must be between 1 and 16 (got 99). Using 6 instead."]
+
+
+def test_text_link_opens_the_corpus_the_model_and_the_sampler(opened):
+    """The sampler's settings are in the link before a model is trained to draw them."""
+    at = opened("text", corpus="brackets", cell="gru", hidden="64", steps="100", temperature="0.8",
+                top_k="5", greedy="1")
+    assert (at.selectbox(key="text_corpus").value, at.selectbox(key="text_cell").value) == ("brackets", "gru")
+    assert (at.select_slider(key="text_hidden").value, at.select_slider(key="text_steps").value) == (64, 100)
+    ss = at.session_state
+    assert (ss["text_temperature"], ss["text_top_k"], ss["text_greedy"]) == (0.8, 5, True)
+    assert at.query_params["temperature"] == "0.8" and at.query_params["greedy"] == "1" and not notices(at)
+    at = opened("text", corpus="own", temperature="9")
+    assert at.text_area(key="text_paste")  # your own text is pasted again, never linked
+    assert notices(at) == ["The link had a setting that cannot be used. Ignored temperature=9.0: Temperature "
+                           "must be between 0.1 and 2 (got 9). Using 0.5 instead."]
 
 
 def test_anatomy_and_shapes_links_open_their_settings(opened):

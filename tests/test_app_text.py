@@ -50,9 +50,9 @@ def test_a_run_trains_samples_seeded_and_reads_units_and_connectivity():
     live_map = charts(at)["text_live_connectivity"]  # the probe window's, at the last step
     assert values(live_map, axis="z").shape == (32, 32) and "step 100" in live_map["layout"]["title"]["text"]
 
-    at.slider(key="text_temperature").set_value(0.3)
-    at.slider(key="text_temperature2").set_value(1.5)
-    at.slider(key="text_length").set_value(60)
+    at.select_slider(key="text_temperature").set_value(0.3)
+    at.select_slider(key="text_temperature2").set_value(1.5)
+    at.select_slider(key="text_length").set_value(60)
     at.button(key="text_sample").click().run()
     assert not at.exception, at.exception
     texts = [c.value for c in at.code]

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WARMUP = setting(0, "Warm-up steps", "Steps at a smaller learning rate before the real ones.",
                  section="Training", steps=(0, 10, 100), bounds=(0, 1000))
 PAGE_STATES = [pagestate.GradientsPage, pagestate.RacePage, pagestate.SweepPage, pagestate.InsidePage,
-               pagestate.AttentionPage, pagestate.AnatomyPage, ShapeQuestion, Seq2SeqConfig]
+               pagestate.AttentionPage, pagestate.AnatomyPage, pagestate.ForecastPage, pagestate.WordsPage,
+               pagestate.TextPage, ShapeQuestion, Seq2SeqConfig]
 
 
 @pytest.fixture
