@@ -3,8 +3,8 @@
 nats/char after a fixed number of steps for a tanh RNN, an LSTM and a GRU, beside each corpus's
 unigram and bigram entropies. Each run: `RunConfig(task="text", corpus=…)` with the settings
 below, seed 0, recording off (probe_every=10000; the last probe still draws connectivity, outside
-the timed steps). The loss
-is `Trainer.evaluate`: 256 windows of the corpus at their own seed, cross-entropy in nats/char.
+the timed steps). The loss is `Trainer.evaluate`: 256 windows of the corpus's last tenth, which
+training never reads, at their own seed; cross-entropy in nats/char.
 Below the bigram line a model uses more than the last character; on brackets that takes
 remembering which brackets are still open.
 """
