@@ -4,9 +4,9 @@ sent at every probe so it can be sampled mid-run), and on the quick lane, each o
 "text_read" (units over a text, and its connectivity). The page checks a request before it asks
 (`generate.sample_problems`, `model.read_problems`).
 
-A person's own text travels inside the "text" spec to the worker, which holds it under its hash
-(`explorer.text.corpus.remember`) only while the job builds its trainer; the RunConfig names only
-the hash, and a job that names a hash without bringing the text is refused.
+A person's own text travels inside the "text" spec to the worker, which builds that job's task
+from it and keeps it nowhere else; the RunConfig names only the hash, and a job that names a hash
+without bringing the text is refused.
 """
 
 from __future__ import annotations
@@ -44,21 +44,20 @@ class TextWork(TrainWork):
         self.text = spec.text
 
     def begin(self) -> dict:
-        from explorer.text.corpus import MISSING_TEXT, USER_KEY, forget, remember
+        from explorer.tasks.text import lm_task
+        from explorer.text.corpus import MISSING_TEXT, USER_KEY, CharCorpus, text_problems, user_key
         from explorer.train import ConfigError
 
-        if not self.text and USER_KEY.fullmatch(self.config.corpus):  # never what a worker kept before
+        if not self.text and USER_KEY.fullmatch(self.config.corpus):  # a worker keeps no one's text
             raise ConfigError([MISSING_TEXT])
         if self.text:
-            try:
-                if remember(self.text) != self.config.corpus:
-                    raise ConfigError(["The text does not match the corpus the settings name."])
-            except ValueError as bad:
-                raise ConfigError([str(bad)]) from None
-        try:
-            payload = super().begin()  # the trainer's task holds the corpus from here on
-        finally:
-            forget(self.config.corpus)  # so no later job in this worker finds the text by its key
+            if problems := text_problems(self.text):
+                raise ConfigError(problems)
+            if user_key(self.text) != self.config.corpus:
+                raise ConfigError(["The text does not match the corpus the settings name."])
+            corpus = CharCorpus.of(self.text)
+            self.task = lm_task(corpus.alphabet, corpus)  # this job's own: no other job can find it
+        payload = super().begin()
         return payload | {"alphabet": "".join(self.trainer.task.vocab), "weights": _weights(self.trainer)}
 
     def advance(self) -> dict:

@@ -40,13 +40,15 @@ class Snapshot(WithStatus):
 
 
 class TrainWork:
+    task = None  # the Task to learn instead of the registry's (a person's own text: TextWork)
+
     def __init__(self, config: RunConfig, limits: Limits):
         self.config, self.limits = config, limits
 
     def begin(self) -> dict:
         from explorer.train import Trainer
 
-        self.trainer = Trainer(self.config, self.limits)
+        self.trainer = Trainer(self.config, self.limits, task=self.task)
         return {"device": str(self.trainer.device), "trace": self.trainer.probe_trace()}
 
     def advance(self):

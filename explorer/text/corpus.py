@@ -11,8 +11,9 @@ Both baselines are the loss (nats/char) of a model that knows the corpus's own c
 does not beat the bigram line has learnt nothing a table of pairs would not.
 
 Corpora are named: a generated one by its `CORPORA` key, a person's own text by `user_key(text)`,
-"u" and 16 hex digits of its SHA-256, so that no text goes into a URL or a cache key. A process
-holds the user texts it was given (`remember`) and looks them up by key (`load_corpus`).
+"u" and 16 hex digits of its SHA-256, so that no text goes into a URL or a cache key. The CLI
+holds the text it read (`remember`) and looks it up by key (`load_corpus`); a training worker
+keeps none: the Text page's job builds its task from the text it brings (explorer/jobs/text.py).
 """
 
 from __future__ import annotations
@@ -170,12 +171,6 @@ def remember(text: str) -> str:
     while len(_kept) > KEPT_TEXTS:
         _kept.popitem(last=False)
     return key
-
-
-def forget(key: str) -> None:
-    """Drop a person's text from this process (a worker keeps it no longer than the job that
-    brought it: another session's run can never find it by its key)."""
-    _kept.pop(key, None)
 
 
 def corpus_problems(name: str) -> list[str]:
