@@ -64,6 +64,18 @@ def script_name(cfg: RunConfig) -> str:
     return f"{cfg.cell}_{cfg.task}_seed{cfg.seed}.py"
 
 
+IMPORTS = """from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence"""  # every script's
+
+
 def _header(cfg: RunConfig, task) -> str:
     query = "&".join(f"{k}={v}" for k, v in cfg.to_query().items()) or "(the defaults)"
     return (f'"""RNN Explorer run as a standalone PyTorch script: {cfg.cell} on {task.title.lower()}.\n\n'
@@ -71,10 +83,7 @@ def _header(cfg: RunConfig, task) -> str:
             "It samples the task's data from numpy's generator seeded with SEED, builds the model after\n"
             "torch.manual_seed(SEED), trains STEPS steps and prints the loss on a held-out batch: the\n"
             f"same number as the app's run of these settings on a CPU.\n\nApp settings: {query}\n"
-            '"""\n\nfrom __future__ import annotations\n\nimport math\nfrom dataclasses import dataclass\n\n'
-            "import numpy as np\nimport torch\nfrom torch import Tensor, nn\n"
-            "from torch.nn import functional as F\n"
-            "from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence")
+            '"""\n\n' + IMPORTS)
 
 
 def _settings(cfg: RunConfig) -> str:
@@ -107,11 +116,10 @@ def _task_source(task) -> str:
             start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
             drop.update(range(start - 1, node.end_lineno))
     body = "\n".join(line for i, line in enumerate(lines) if i not in drop)
-    header = _header(RunConfig(), task)
     imports = [ast.get_source_segment(source, node) for node in tree.body  # the standard library's
                if isinstance(node, (ast.Import, ast.ImportFrom))
                and _library(node) not in ("explorer", "__future__")]
-    body = "\n".join(line for line in imports if line not in header) + "\n\n" + body
+    body = "\n".join(line for line in imports if line not in IMPORTS) + "\n\n" + body
     docstring = textwrap.indent(ast.get_docstring(tree) or "", "# ", lambda line: True)
     docstring = "\n".join(line.rstrip() for line in docstring.splitlines())
     batch = "@dataclass(frozen=True)\n" + inspect.getsource(Batch).split("\n", 1)[1]
