@@ -65,6 +65,8 @@ def start_sweep(configs) -> None:
 notices, linked_run = [], False
 if ui.url.first_visit(P):  # the link: preset and cells, then the race's and the sweep's settings
     page, notices = ui.url.load(P, RacePage())
+    if PRESETS[page.preset].cells and "cells" not in st.query_params:  # a preset's link: its own cells
+        ss[f"{P}_cells"] = list(PRESETS[page.preset].cells)
     for prefix, base, link in ((P, PRESETS[page.preset].config(), ""), (SWEEP, SWEEP_BASE, "sweep_")):
         notices += ui.url.load(prefix, base, link)[1]
     notices += ui.url.load(SWEEP, SweepPage(), "sweep_")[1]

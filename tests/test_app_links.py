@@ -72,6 +72,14 @@ def test_race_link_opens_preset_cells_and_sweep(opened):
     assert at.query_params["cells"] == "lstm,lstm_cifg"
 
 
+def test_a_race_presets_link_without_cells_races_the_presets_own_cells(opened):
+    from explorer.presets import PRESETS
+
+    at = opened("race", preset="race-jordan-sine", steps="300")
+    assert at.multiselect(key="race_cells").value == list(PRESETS["race-jordan-sine"].cells)
+    assert at.select_slider(key="race_steps").value == 300
+
+
 def test_attention_link_opens_the_model_and_the_decoding(opened):
     at = opened("attention", attention="none", hidden_size="32", task="sort", seq_len="9", beam="5")
     assert at.selectbox(key="attention_attention").value == "none"
