@@ -23,7 +23,7 @@ $(TEST_STAMP): $(STAMP)
 # the EXPLORER_* limits are checked first: with an invalid one the server does not start
 run: $(STAMP)
 	$(BIN)/python -m explorer limits
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost
+	$(BIN)/streamlit run serve.py --server.port $(PORT) --server.address localhost
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check .

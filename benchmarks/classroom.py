@@ -323,7 +323,7 @@ def run(scenario: Scenario, version: Code, sessions: int) -> dict:
     env = {"PYTHONPATH": str(version.path)} if version.path != ROOT else {}
     log = f"bench-classroom-{scenario.name}-{version.label.replace(' ', '-')}.log"
     started = time.monotonic()
-    with browser.StreamlitServer("app.py", cwd=version.path, env=env, log_name=log) as server:
+    with browser.StreamlitServer(cwd=version.path, env=env, log_name=log) as server:
         healthy_s = time.monotonic() - started
         warm_s = asyncio.run(warm_up(server.url))
         seen = asyncio.run(classroom(server.url, scenario.queries(sessions), scenario, server.proc.pid))

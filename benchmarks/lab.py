@@ -295,7 +295,7 @@ def live_app():
     if helpers.find_chromium() is None:
         raise RuntimeError("no Chromium found (set $CHROMIUM or install chromium)")
     started = time.perf_counter()
-    with helpers.StreamlitServer("app.py", log_name="bench-lab-streamlit.log") as server:
+    with helpers.StreamlitServer(log_name="bench-lab-streamlit.log") as server:
         server.healthy_s = time.perf_counter() - started
         with sync_playwright() as playwright:
             yield server, playwright, helpers

@@ -156,7 +156,7 @@ def floor(chromium, helpers) -> list[dict]:
     (root / "app.py").write_text(FLOOR_APP)
     (root / ".streamlit" / "config.toml").write_text((ROOT / ".streamlit" / "config.toml").read_text())
     rows = []
-    with helpers.StreamlitServer("app.py", cwd=root, log_name="bench-live-floor.log") as server:
+    with helpers.StreamlitServer(cwd=root, log_name="bench-live-floor.log") as server:
         for elements, widgets in FLOORS:
             context = chromium.new_context()
             try:
@@ -183,7 +183,7 @@ def run() -> tuple[list[dict], list[str]]:
     notes = [f"Load average at start: {_loadavg()}."]
     rows, floors = [], []
     seed = int(time.time()) % 1_000_000 * 10  # a seed no cached run has
-    servers = {v: helpers.StreamlitServer("app.py", cwd=roots[v], log_name=f"bench-live-{v}.log")
+    servers = {v: helpers.StreamlitServer(cwd=roots[v], log_name=f"bench-live-{v}.log")
                for v in VARIANTS}
     try:
         for server in servers.values():

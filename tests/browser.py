@@ -62,7 +62,8 @@ def artifact(name: str) -> Path:
 
 
 class StreamlitServer:
-    """`streamlit run <script>` on a free loopback port, its output in test-artifacts/streamlit-<port>.log.
+    """`streamlit run <script>` (serve.py unless told) on a free loopback port, its output in
+    test-artifacts/streamlit-<port>.log.
 
     `cwd` is the checkout to serve (its `.streamlit/config.toml` and its `explorer` package, put
     first on the path): this repository unless told, say, an older commit's to compare with; `env`
@@ -72,9 +73,11 @@ class StreamlitServer:
     leaving terminates it.
     """
 
-    def __init__(self, script: str = "app.py", *, port: int | None = None,
+    def __init__(self, script: str | None = None, *, port: int | None = None,
                  log_name: str | None = None, extra_args: tuple[str, ...] = (),
                  cwd: Path = ROOT, env: dict[str, str] | None = None):
+        # serve.py where the checkout has one (app.py behind its middleware); an older one's app.py
+        script = script or ("serve.py" if (Path(cwd) / "serve.py").exists() else "app.py")
         self.script, self.cwd, self.env = script, Path(cwd), env or {}
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"

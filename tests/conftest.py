@@ -4,7 +4,7 @@
     def test_something(page, app_url):
         page.goto(app_url + "/train")
 
-`app_url` starts one `streamlit run app.py` for the whole session; `page` is a fresh
+`app_url` starts one `streamlit run serve.py` for the whole session; `page` is a fresh
 Chromium tab per test. Without Chromium the browser tests are skipped, except in CI
 (`CI` set), where that is a failure.
 """
@@ -36,8 +36,8 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def app_url() -> Iterator[str]:
-    """Base URL of `streamlit run app.py` on a free 127.0.0.1 port, healthy, for the session."""
-    with browser.StreamlitServer("app.py") as server:
+    """Base URL of `streamlit run serve.py` on a free 127.0.0.1 port, healthy, for the session."""
+    with browser.StreamlitServer() as server:
         yield server.url
 
 

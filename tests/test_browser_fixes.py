@@ -88,12 +88,10 @@ def test_the_context_vector_bars_draw_without_console_warnings(chromium, tmp_pat
     assert messages == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Streamlit's frontend finds its server by probing the page's path and its parent (PD() in its "
-    "bundle: /gradients, then /) unless window.__streamlit.BACKEND_BASE_URL is set before its bundle "
-    "loads; the server answers /gradients/_stcore/health and host-config with 404 on purpose. Only an "
-    "index.html that sets it (an st.App middleware, or a proxy) stops the two 404s."))
 def test_a_deep_link_asks_the_server_nothing_it_answers_404(page, app_url):
+    """Streamlit's frontend finds its server by probing the page's path, then its parents
+    (/gradients/_stcore/health and host-config: 404 on purpose), unless the HTML sets
+    window.__streamlit.BACKEND_BASE_URL first, as serve.py's middleware does."""
     failed: list[str] = []
     page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
     page.goto(f"{app_url}/gradients")

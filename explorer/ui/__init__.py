@@ -11,6 +11,7 @@
     panels     live panels (fragments) at a pace the server can afford
     charts     live charts: sent whole once, then only what changed
     views      the views pages' shared pieces: views with downloads, tabs, the time cursor
+    index_page serve.py's middleware: each page's HTML names the server's base URL
 
 Every widget key starts with its page's prefix (``train_cell``, ``race_cells`` …). Pages call
 ``ui.<name>``: the names below are re-exported from their modules.
