@@ -61,13 +61,7 @@ def open_link(chromium, app_url: str, link: str, shot: str):
     return context, page
 
 
-CACHE_MISS = pytest.mark.xfail(reason="flaky: Chromium lost the connection mid-run in 2 of 4 runs ('Cached "
-                               "ForwardMsg MISS', Streamlit's message cache) on this 300-step additive run, "
-                               "on a 2-core machine shared with other test runs: a follow-up", strict=False)
-
-
-@pytest.mark.parametrize("link", [pytest.param(link, marks=CACHE_MISS) if link == "/attention?run=1" else link
-                                  for link in FIGURES])
+@pytest.mark.parametrize("link", FIGURES)
 def test_a_demo_link_shows_the_same_figure_in_a_fresh_context(chromium, app_url, link):
     name = "demo-" + re.sub(r"[^a-z0-9]+", "-", link.lower()).strip("-")
     first, page = open_link(chromium, app_url, link, name)
