@@ -1,7 +1,9 @@
 """RNN Explorer's server: `streamlit run serve.py` serves the app (app.py) as an ASGI app.
 
-The one addition to Streamlit's own server is `BackendBaseUrl`: every page's HTML says where the
-server is, so a deep link such as /gradients does not probe /gradients/_stcore/… first (two 404s).
+Two additions to Streamlit's own server: `BackendBaseUrl`, so that every page's HTML says where the
+server is (a deep link such as /gradients does not probe /gradients/_stcore/… first: two 404s);
+and the feeds' route, where live charts ask for their new points (`explorer.feeds`) instead of
+their panels rerunning five times a second to send them.
 """
 
 import os
@@ -13,6 +15,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import streamlit as st  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
+from explorer.ui.feed_route import feed_route  # noqa: E402
 from explorer.ui.index_page import BackendBaseUrl  # noqa: E402
 
-app = st.App("app.py", middleware=[Middleware(BackendBaseUrl)])
+app = st.App("app.py", middleware=[Middleware(BackendBaseUrl)],
+             routes=[feed_route(st.get_option("server.baseUrlPath") or "")])

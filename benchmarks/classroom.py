@@ -5,8 +5,10 @@ installed streamlit the way its frontend does. It opens the Train page from a sh
 until the page is drawn, presses **Train** as the browser does (a rerun whose widget states
 carry the button's trigger), then follows the live panel's fragment reruns at the interval the
 server asks, on a timer that fires whether or not the last rerun has finished, as the browser's
-does. Per session: chart updates per second while its run trains (a delivery of the
-`train_loss_chart` element whose payload differs from the one before; the rate counts from the
+does, and asks the live charts' feeds as the browser's charts do (where the server has them:
+serve.py). Per session: chart updates per second while its run trains (a feed answer that brings
+the loss chart something new, or else a delivery of the `train_loss_chart` element whose payload
+differs from the one before; the rate counts from the
 first "Training" it was shown to the run's end or the deadline, and needs 1 s of it; checked
 against Chromium with `python -m benchmarks.st_client_check`: in one session of 2000 steps the
 page drew 42 changes of its loss chart and the client, fed the page's own frames, counted 44,
@@ -140,11 +142,11 @@ class Student(Session):
             self.button_ready = not element.disabled
         if self.pressed_at is None:
             return
+        if key == CHART and CHART in self.feeds:
+            return  # its points come from its feed: see on_feed
         if key == CHART and msg_hash != self.last_chart:
             self.last_chart = msg_hash
-            self.updates.append(now)
-            if self.first_point_at is None and points(element.json) > 0:
-                self.first_point_at = now
+            self.updated(points(element.json), now)
         elif fragment_id and kind in TEXTS:
             text = getattr(element, TEXTS[kind])
             match = STATUS.search(text)
@@ -160,6 +162,15 @@ class Student(Session):
                 self.ended_at = now
                 if self.status == "Could not train":
                     self.error(f"the run could not train: {text[:120]}")
+
+    def on_feed(self, key, data, moved, now) -> None:
+        if key == CHART and moved and self.pressed_at is not None:
+            self.updated(points(data.get("figure", "")) + sum(len(t[2]) for t in data.get("tail", [])), now)
+
+    def updated(self, points_drawn: int, now: float) -> None:
+        self.updates.append(now)
+        if self.first_point_at is None and points_drawn > 0:
+            self.first_point_at = now
 
     def on_finished(self, status, fragment_ids, now) -> None:
         """A fragment run whose end the server rewrote as FINISHED_EARLY_FOR_RERUN was superseded:

@@ -17,12 +17,17 @@ against the frames a real Chromium exchanges with the app. What the browser does
    number_input: the default, or the value the server sets; a text_input commits only on blur, so
    it is not sent) and send them all with every rerun, dropping widgets a finished run no longer
    drew; a button press is one rerun that adds `trigger_value` for the button's id.
-6. On `auto_rerun` (fragment id, interval) run a fixed-rate timer, like the browser's setInterval,
+6. A live chart whose data names a feed (`explorer/feeds.py`, where serve.py serves them) asks for
+   its points itself, as `live_chart.js` does: GET `/_explorer/feed/<token>?have=<gen>:<rev>`, one
+   request at a time, again after the answer's `every` seconds while the panel is live; a new
+   delivery of the chart (a new `at`) asks once more. Each answer goes to `on_feed`.
+7. On `auto_rerun` (fragment id, interval) run a fixed-rate timer, like the browser's setInterval,
    that sends a rerun with `fragment_id` and `is_auto_rerun` each interval whether or not the last
    one has finished. A full run's `new_session` clears every timer, `stop_auto_rerun` the ones it
    names; an `auto_rerun` repeating a fragment's interval keeps its timer.
 
-Subclasses see every element delivered (`on_element`) and every finished run (`on_finished`); the
+Subclasses see every element delivered (`on_element`), every feed answer (`on_feed`) and every
+finished run (`on_finished`); the
 session records round trips (rerun sent → the next run that started after it finishes; a
 websocket ping → its pong, a probe the browser does not send) and errors.
 """
@@ -30,8 +35,9 @@ websocket ping → its pong, a probe the browser does not send) and errors.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -45,6 +51,17 @@ CONTEXT = {"timezone": "UTC", "timezone_offset": 0, "locale": "en-US", "is_embed
            "color_scheme": "light"}  # what headless Chromium reports
 FINISHED_OK = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
 MOUNTED = ("selectbox", "slider", "checkbox", "number_input")  # widgets that send a value on mount
+
+
+def _feed_data(text: str) -> dict | None:
+    """A live chart's component data when it names a feed, else None."""
+    if '"feed"' not in text:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("feed"), str) else None
 
 
 def element_key(element_id: str) -> str | None:
@@ -83,10 +100,17 @@ def mount_value(kind: str, w, old: WidgetState | None) -> WidgetState | None:
 
 async def http_get(host: str, port: int, path: str, timeout: float = 30.0) -> tuple[int, dict[str, str]]:
     """Status and cookies set by one HTTP/1.1 GET (the stdlib has no async client)."""
+    status, cookies, _ = await http_fetch(host, port, path, timeout)
+    return status, cookies
+
+
+async def http_fetch(host: str, port: int, path: str,
+                     timeout: float = 30.0) -> tuple[int, dict[str, str], bytes]:
+    """Status, cookies and body of one HTTP/1.1 GET (a connection each: the client stays small)."""
     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     try:
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
-        head, _, _ = (await asyncio.wait_for(reader.read(), timeout)).partition(b"\r\n\r\n")
+        head, _, body = (await asyncio.wait_for(reader.read(), timeout)).partition(b"\r\n\r\n")
     finally:
         writer.close()
     lines = head.decode("latin-1").split("\r\n")
@@ -96,7 +120,7 @@ async def http_get(host: str, port: int, path: str, timeout: float = 30.0) -> tu
         if name.strip().lower() == "set-cookie":
             pair = value.strip().split(";", 1)[0]
             cookies[pair.split("=", 1)[0]] = pair.split("=", 1)[1].strip('"')
-    return int(lines[0].split()[1]), cookies
+    return int(lines[0].split()[1]), cookies, body
 
 
 class Session:
@@ -124,11 +148,15 @@ class Session:
         self.errors: list[tuple[float, str]] = []
         self.full_runs_finished = 0
         self.closing = False
+        self.feeds: dict[str, dict] = {}  # chart key -> {"token", "live", "at", "task", "again"}
 
     # --- hooks --------------------------------------------------------------------------------
     def on_element(self, kind: str, key: str | None, element, msg_hash: str, fragment_id: str,
                    now: float) -> None:
         """An element delivered by a delta (new or resolved from a ref_hash)."""
+
+    def on_feed(self, key: str, data: dict, moved: bool, now: float) -> None:
+        """A feed's answer for the chart keyed `key`; `moved`: it brought something new to draw."""
 
     def on_finished(self, status: int, fragment_ids: list[str], now: float) -> None:
         """A script run (full, or of `fragment_ids`) ended with `status` (ForwardMsg.ScriptFinishedStatus)."""
@@ -202,6 +230,9 @@ class Session:
         self.closing = True
         for _, task in self.timers.values():
             task.cancel()
+        for feed in self.feeds.values():
+            if feed.get("task") is not None:
+                feed["task"].cancel()
         if self.ws is not None:
             await self.ws.close()
             await asyncio.gather(self.reader, return_exceptions=True)
@@ -283,7 +314,42 @@ class Session:
                 self.widgets[widget_id] = [state, self.run_id, fragment_id]
         elif kind == "exception":
             self.error(f"exception shown: {proto.type}: {proto.message[:200]}")
+        if key and (data := _feed_data(getattr(proto, "json", ""))) is not None:
+            self._follow(key, data)
         self.on_element(kind, key, proto, msg.hash, fragment_id, now)
+
+    # --- feeds ----------------------------------------------------------------------------------
+    def _follow(self, key: str, data: dict) -> None:
+        feed = self.feeds.setdefault(key, {"have": ":", "task": None})
+        if feed.get("token") != data["feed"]:
+            feed["token"], feed["have"] = data["feed"], ":"
+        feed["live"], feed["again"] = bool(data.get("live")), True
+        if feed["task"] is None and not self.closing:
+            feed["task"] = asyncio.create_task(self._ask(key, feed), name=f"feed {key} {self.name}")
+
+    async def _ask(self, key: str, feed: dict) -> None:
+        try:
+            while feed["again"] and not self.closing:
+                feed["again"], token = False, feed["token"]
+                path = f"/_explorer/feed/{token}?have={quote(feed['have'])}"
+                try:
+                    status, _, body = await http_fetch(self.host, self.port, path)
+                except (TimeoutError, OSError) as exc:
+                    return self.error(f"feed request failed: {type(exc).__name__}: {exc}")
+                if status != 200:
+                    return  # a feed the server forgot: the panel's next delivery brings another
+                data, now = json.loads(body), time.monotonic()
+                if token != feed["token"]:
+                    feed["again"] = True
+                    continue
+                drawn = f"{data['gen']}:{data['rev']}"
+                moved, feed["have"] = drawn != feed["have"], drawn
+                self.on_feed(key, data, moved, now)
+                if data.get("every") is not None and feed["live"]:
+                    await asyncio.sleep(data["every"])
+                    feed["again"] = True
+        finally:
+            feed["task"] = None
 
     def _new_session(self, msg: ForwardMsg, now: float) -> None:
         self.new_session_seen = True

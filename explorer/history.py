@@ -6,7 +6,9 @@ and drawn without the model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -35,3 +37,8 @@ class History:
         for row in zip(*(self.columns[c] for c in COLUMNS), strict=True):
             lines.append(",".join(f"{v:.6g}" for v in row))
         return "\n".join(lines) + "\n"
+
+
+def history_columns(*names: str) -> Callable[[Any], tuple[list[float], ...]]:
+    """A snapshot's history columns "step" and `names`: what a live curve reads (`ui.live_curve`)."""
+    return lambda snap: tuple(snap.history.columns[name] for name in ("step", *names))

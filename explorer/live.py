@@ -104,6 +104,18 @@ class LiveChart:
             data["tail"] = self.tail
         return data
 
+    def answer(self, have: str = "") -> dict:
+        """What a browser that holds `have` ("gen:rev", as it last drew) lacks: the figure when it
+        has another generation, the tail when another revision, else {"gen", "rev"} alone. No
+        state is kept: a browser asks for this in turn (a feed, `explorer.feeds`)."""
+        self.moved = have != f"{self.gen}:{self.rev}"
+        data = {"gen": self.gen, "rev": self.rev}
+        if have.partition(":")[0] != self.gen:
+            data["figure"] = self.figure
+        if self.moved:
+            data["tail"] = self.tail
+        return data
+
     def _update(self) -> None:
         shape, series = self.curve.shape(), self.curve.series()
         if shape != self._shape or not self.gen:
@@ -162,7 +174,10 @@ class Column(Sequence):
 # --- pace ---------------------------------------------------------------------------------------
 LIVE_BUDGET = 0.6  # of one CPU core (a server's Python runs on about one: the GIL): all live refreshes
 RERUN_OVERHEAD = 0.008  # CPU seconds Streamlit spends per fragment rerun besides the panel's own code
+FEED_OVERHEAD = 0.001  # CPU seconds the server spends per feed request besides the answer itself
 SATURATED = 0.85  # the server process's CPU (all its threads, in cores) past which every interval stretches
+RELAXED = 0.6  # ... and under which that stretch eases off
+STRETCH_STEP = 1.25  # the measured stretch's step, each second
 WALL_FACTOR = 3.0  # a panel refreshes at most every this many times its refresh's own duration
 MAX_INTERVAL = 5.0  # seconds: the slowest a live panel refreshes
 STALE_SECONDS = 3.0  # a panel not heard of for this long (and 3 of its intervals) has gone
@@ -177,26 +192,33 @@ class _Panel:
     seen: float
     interval: float
     quiet: int = 0  # refreshes in a row that brought nothing new
+    overhead: float = RERUN_OVERHEAD  # the server's work around the panel's own code, per refresh
+    floor: float = 0.2  # its own pace on an idle server
 
 
 class Pace:
     """How often each live panel may refresh, server-wide, from what the refreshes cost.
 
-    Every panel gets the same interval: `floor` (its page's) while the server is idle, longer as
-    the panels' refreshes together would take more than `budget` of a CPU core at that rate
-    (sum over panels of CPU per refresh / interval ≤ budget; a refresh's CPU is its panel's code,
-    measured, plus RERUN_OVERHEAD for Streamlit's own work around it: the rerun's thread, the
-    page's widget states, a message per element through the event loop and the websocket, about
-    8 ms for the Train page on a 2-core server, `benchmarks/live_cost.py`), so N sessions slow
-    each other down smoothly instead of queueing. When the server process uses more than
-    SATURATED of a core all the same (page loads, clicks, training bookkeeping), every interval
-    stretches by that ratio. And never shorter than WALL_FACTOR times the panel's own refresh: a
-    poll that arrives while the last refresh still runs is queued behind it, and Streamlit then
-    drops the unsent output of the one before (what made the updates collapse under load). The
-    interval is one of floor · 2^(i/4), so it changes (and is told to the browser) in steps: up at
-    once, down only when two steps lower. A panel whose refreshes bring nothing new (a paused run)
-    doubles its interval every QUIET_REFRESHES of them, at most QUIET_DOUBLINGS times, and is back
-    at full pace with the first that brings something.
+    Each panel refreshes every `floor` seconds (its own: a fragment's, a feed's) while the server
+    is idle. Past that, every interval stretches by the same factor, the larger of two:
+    - the estimate: what the panels' refreshes would take of a CPU core if each refreshed at its
+      floor (its code's CPU per refresh, measured, plus `overhead` for the server's own work around
+      it: a fragment rerun's thread, widget states and messages, about 8 ms for the Train page on
+      a 2-core server, `benchmarks/live_cost.py`; a feed request's, about 1 ms), over `budget`;
+    - the measurement: while the server process uses more than SATURATED of a core all the same
+      (page loads, clicks, the estimate's misses), a factor that grows by STRETCH_STEP (times the
+      overload) each second, and shrinks back by it each second the process is under RELAXED. It
+      grows step by step because a process held by its GIL never shows more than about a core,
+      however far past it the demand is.
+    So N sessions slow each other down smoothly instead of queueing, and the CPU that is not the
+    panels' (a classroom's training bookkeeping) does not count as theirs. Never shorter than
+    WALL_FACTOR times the panel's own refresh: a poll that arrives while the last refresh still
+    runs is queued behind it, and Streamlit then drops the unsent output of the one before (what
+    made the updates collapse under load). The interval is one of floor · 2^(i/4), so it changes
+    (and is told to the browser) in steps: up at once, down only when two steps lower. A panel
+    whose refreshes bring nothing new (a paused or queued run) doubles its interval every
+    QUIET_REFRESHES of them, at most QUIET_DOUBLINGS times, and is back at full pace with the first
+    that brings something.
     """
 
     def __init__(self, budget: float = LIVE_BUDGET, ceiling: float = MAX_INTERVAL,
@@ -206,25 +228,23 @@ class Pace:
         self._panels: dict[Hashable, _Panel] = {}
         self._lock = threading.Lock()
         self.busy = 0.0  # the process's CPU, in cores, over the last second or so
-        self.cost = 0.0  # the process's CPU per refresh, measured: what a refresh really costs the server
-        self._refreshes = 0  # recorded since the last measurement
+        self.stretch = 1.0  # the measurement's factor (see the class)
         self._since = (clock(), cpu_clock())
 
-    def record(self, panel: Hashable, cpu: float, wall: float, floor: float, moved: bool = True) -> float:
+    def record(self, panel: Hashable, cpu: float, wall: float, floor: float, moved: bool = True,
+               overhead: float = RERUN_OVERHEAD) -> float:
         """A refresh of `panel` took `cpu` CPU seconds and `wall` seconds (and brought something new,
-        or not); its interval from now on."""
+        or not); its interval from now on. `overhead`: the server's own work per refresh besides
+        the panel's code (a fragment rerun's, RERUN_OVERHEAD; a feed's answer, FEED_OVERHEAD)."""
         with self._lock:
             now, kept = self.clock(), self._panels.get(panel)
             if kept is None:
-                self._panels[panel] = _Panel(cpu, wall, now, floor, 0 if moved else 1)
+                self._panels[panel] = _Panel(cpu, wall, now, floor, 0 if moved else 1, overhead, floor)
             else:
                 kept.cpu += EMA * (cpu - kept.cpu)
                 kept.wall += EMA * (wall - kept.wall)
-                kept.seen, kept.quiet = now, 0 if moved else kept.quiet + 1
-        seconds = self.interval(panel, floor)
-        with self._lock:
-            self._refreshes += 1  # after the measurement it may have closed: counted in the next
-        return seconds
+                kept.seen, kept.quiet, kept.floor = now, 0 if moved else kept.quiet + 1, floor
+        return self.interval(panel, floor)
 
     def interval(self, panel: Hashable, floor: float) -> float:
         with self._lock:
@@ -233,16 +253,12 @@ class Pace:
             for key in gone:
                 del self._panels[key]
             self._measure(now)
-            # if each refreshed once: the panels' own code plus Streamlit's estimated work, or what a
-            # refresh has really cost the whole process (its rerun, the event loop, the websocket,
-            # page loads too), whichever is more; the estimate alone missed ~2x under a classroom
-            demand = max(sum(p.cpu + RERUN_OVERHEAD for p in self._panels.values()),
-                         len(self._panels) * self.cost)
+            load = sum((p.cpu + p.overhead) / _quieted(p.floor, p.quiet) for p in self._panels.values())
             own = self._panels.get(panel)
             if own is not None:
-                floor *= 2 ** min(own.quiet // QUIET_REFRESHES, QUIET_DOUBLINGS)
-            seconds = max(floor, demand / self.budget, WALL_FACTOR * own.wall if own else 0.0)
-            seconds *= max(1.0, self.busy / SATURATED)
+                floor = _quieted(floor, own.quiet)
+            seconds = max(floor * max(1.0, load / self.budget) * self.stretch,
+                          WALL_FACTOR * own.wall if own else 0.0)
             seconds = step_up(min(seconds, self.ceiling), floor)
             if own is not None:
                 if seconds < own.interval and seconds > own.interval * 2 ** -0.5:
@@ -251,18 +267,26 @@ class Pace:
             return seconds
 
     def _measure(self, now: float) -> None:
-        """`busy`: the process's CPU over the last second (a running mean), all threads."""
+        """`busy`: the process's CPU over the last second (a running mean), all threads; and the
+        measurement's stretch, a step up or down."""
         then, cpu = self._since
         if now - then >= 1.0:
             spent = self.cpu_clock()
             self.busy += 0.5 * ((spent - cpu) / (now - then) - self.busy)
-            if self._refreshes:
-                self.cost += 0.5 * ((spent - cpu) / self._refreshes - self.cost)
-            self._since, self._refreshes = (now, spent), 0
+            if self.busy > SATURATED:
+                self.stretch = min(self.ceiling, self.stretch * STRETCH_STEP * self.busy / SATURATED)
+            elif self.busy < RELAXED:
+                self.stretch = max(1.0, self.stretch / STRETCH_STEP)
+            self._since = (now, spent)
 
     def panels(self) -> int:
         with self._lock:
             return len(self._panels)
+
+
+def _quieted(floor: float, quiet: int) -> float:
+    """A panel's floor after `quiet` refreshes in a row with nothing new."""
+    return floor * 2 ** min(quiet // QUIET_REFRESHES, QUIET_DOUBLINGS)
 
 
 def step_up(seconds: float, floor: float) -> float:

@@ -19,8 +19,10 @@ with an `ExportError` that says so.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import textwrap
+import threading
 
 from explorer import models, objectives, train
 from explorer.cells import resolve
@@ -38,7 +40,19 @@ class ExportError(ValueError):
 
 
 def run_script(cfg: RunConfig, limits: Limits | None = None) -> str:
-    """The whole script for one run, as text; `cfg` is checked against `limits` (the server's)."""
+    """The whole script for one run, as text; `cfg` is checked against `limits` (the server's).
+    Built once per (cfg, limits) and one at a time: a finished run's panel offers it on every
+    redraw, and `ast.parse` in two threads at once trips CPython 3.11 ("SystemError: AST
+    constructor recursion depth mismatch", seen with a classroom of sessions)."""
+    with _ONE_AT_A_TIME:
+        return _built(cfg, limits)
+
+
+_ONE_AT_A_TIME = threading.Lock()
+
+
+@functools.lru_cache(maxsize=128)
+def _built(cfg: RunConfig, limits: Limits | None) -> str:
     problems = cfg.validate(limits)
     if problems:
         raise ExportError(" ".join(problems))

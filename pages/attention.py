@@ -161,19 +161,19 @@ def live_panel() -> None:
     run_task = TASKS[snap.config.task]
     if not snap.rows:
         return
-    columns, steps = st.columns(3), Column(snap.rows, "step")  # the curves take only the rows they lack
+    columns = st.columns(3)  # the curves take only the rows they lack
     with columns[0]:
-        ui.live_curve("attention_loss_chart", LearningCurve(name="loss", smooth=10), run, steps,
-                      Column(snap.rows, "loss"))
+        ui.live_curve("attention_loss_chart", LearningCurve(name="loss", smooth=10), run,
+                      lambda s: (Column(s.rows, "step"), Column(s.rows, "loss")))
     with columns[1]:
         ui.live_curve("attention_exact_chart", LearningCurve(
             name="exact match (held out)", baseline=run_task.baseline(snap.config.seq_len),
             baseline_label=run_task.baseline_label, y_range=(-0.02, 1.02)),
-            run, [s for s, _ in snap.evals], [e for _, e in snap.evals])
+            run, lambda s: ([step for step, _ in s.evals], [exact for _, exact in s.evals]))
     with columns[2]:
         ui.live_curve("attention_teacher_chart", LearningCurve(
             name="teacher-forced share", smooth=10, y_range=(-0.05, 1.05)),
-            run, steps, Column(snap.rows, "forced"))
+            run, lambda s: (Column(s.rows, "step"), Column(s.rows, "forced")))
     if snap.model is None:
         return
     enc, dec = snap.encoder, snap.decoder

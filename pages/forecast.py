@@ -13,6 +13,7 @@ from explorer.forecast.data import read_series_table, series_from_table
 from explorer.forecast.generated import generate
 from explorer.forecast.spec import ForecastSpec
 from explorer.forecast.split import Split
+from explorer.history import history_columns
 from explorer.pagestate import ForecastPage
 from explorer.textfile import MAX_TEXT_BYTES, UploadError
 from explorer.views import ViewOptions, tabs_for
@@ -127,8 +128,7 @@ def live_panel() -> None:
     with left:
         curve = LearningCurve(name="training loss (normalised)", smooth=10, baseline=baseline.loss,
                               baseline_label=baseline.label)
-        history = snap.history.columns
-        ui.live_curve(f"{P}_loss_chart", curve, run, history["step"], history["loss"])
+        ui.live_curve(f"{P}_loss_chart", curve, run, history_columns("loss"))
     if snap.forecast is not None:
         test = snap.forecast.scores["test"]
         error = ui.widgets.current(P, ForecastPage()).error

@@ -19,6 +19,7 @@ from explorer.gradients import (
     trace_decay,
     trace_spectra,
 )
+from explorer.history import history_columns
 from explorer.lessons import GRADIENT_LESSONS as TEXT
 from explorer.pagestate import GradientsPage
 from explorer.presets import PRESETS
@@ -154,12 +155,12 @@ def live_panel() -> None:
     elif snap is None or not len(snap.history):
         st.info("Press **Train**: the gradient norm of every training step appears here as it happens.")
     else:
-        h, div = snap.history.columns, snap.divergence
+        div = snap.divergence
         chart, words = st.columns([5, 2])
         with chart:  # the curve takes only the steps it has not seen
             ui.live_curve(f"{P}_clipping", GradientNormCurve(
                 snap.config.clip_norm if snap.config.clip else None, None if div is None else div.step),
-                run, h["step"], h["grad_norm"], h["grad_norm_clipped"])
+                run, history_columns("grad_norm", "grad_norm_clipped"))
         words.markdown(TEXT["clipping"])
     if snap is not None and not snap.active:
         ui.script_download(snap.config, f"{P}_dl_script")

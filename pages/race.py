@@ -121,11 +121,11 @@ with race_tab:
             cursor = snap.step
         first = next(iter(snap.runs.values())).config
         baseline = TASKS[first.task].baseline(first.seq_len)
-        curves = {c: (r.history.columns["step"], r.history.columns["loss"]) for c, r in snap.runs.items()}
         # the curves take only the steps they have not seen; the cursor line once the race is over
         loss = RaceLoss(TITLES, baseline=baseline.loss, baseline_label=baseline.label,
                         cursor=None if snap.active else cursor)
-        ui.live_curve(f"{P}_loss_chart", loss, race, curves)
+        ui.live_curve(f"{P}_loss_chart", loss, race, lambda s: (
+            {c: (r.history.columns["step"], r.history.columns["loss"]) for c, r in s.runs.items()},))
         shown = {cell: compare.nearest_trace(run.traces, cursor) for cell, run in snap.runs.items()}
         shown = {cell: t for cell, t in shown.items() if t is not None}
         if shown:

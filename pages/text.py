@@ -9,6 +9,7 @@ from explorer.cellspec import tanh_gates
 from explorer.config import RunConfig
 from explorer.figures.connectivity import connectivity_figure
 from explorer.figures.text import CharLossCurve, next_char_figure, units_over_text
+from explorer.history import history_columns
 from explorer.jobs.text import ReadSpec, SampleSpec, TextRun
 from explorer.pagestate import OWN, TextPage
 from explorer.text.corpora import CORPORA
@@ -84,7 +85,7 @@ def live_panel() -> None:
     left, right = st.columns(2)
     with left:
         ui.live_curve(f"{P}_loss_chart", CharLossCurve(corpus.unigram_entropy, corpus.bigram_entropy),
-                      run, h.columns["step"], h.columns["loss"])
+                      run, history_columns("loss"))
     mapped = [t for t in snap.traces if t.connectivity is not None]  # every tenth probe, and the last
     if mapped:  # a window of the corpus, redrawn as the run goes: how far back predictions lean
         with right:

@@ -8,11 +8,12 @@ import streamlit as st
 from explorer import RunConfig, ui
 from explorer.figures import hidden_heatmap, learning_curve, predictions_figure
 from explorer.figures.training import GradientNormCurve, LearningCurve
+from explorer.history import history_columns
 from explorer.presets import PRESETS
 from explorer.tasks import task_for
 
 RUN = ui.TRAIN_RUN_KEY
-VIEWS_EVERY = 10  # refreshes between two redraws of the probe's views while training
+VIEWS_SECONDS = 3.0  # between two redraws of the probe's views while training, on an idle server
 
 ui.through_app()
 st.title("Train a recurrent network")
@@ -84,24 +85,24 @@ def live_panel() -> None:
             fix[1].button("Lower the learning rate ×10 and train again", key="train_fix_lr",
                           on_click=apply_fix, args=({"lr": snap.config.lr / 10},))
     run_task, h, run = task_for(snap.config.task, snap.config.corpus), snap.history, ui.current_run(RUN)
-    baseline, steps = run_task.baseline(snap.config.seq_len), h.columns["step"]
+    baseline = run_task.baseline(snap.config.seq_len)
     left, right = st.columns(2)  # one pair of columns (each refresh redraws every block it holds)
     with left:  # the curves take only the steps they have not seen: see ui.live_curve
         ui.live_curve("train_loss_chart", LearningCurve(
             name="loss", smooth=10, baseline=baseline.loss, baseline_label=baseline.label),
-            run, steps, h.columns["loss"])
+            run, history_columns("loss"))
         ui.live_curve("train_grad_chart", GradientNormCurve(
             snap.config.clip_norm if snap.config.clip else None,
             None if snap.divergence is None else snap.divergence.step),
-            run, steps, h.columns["grad_norm"], h.columns["grad_norm_clipped"])
+            run, history_columns("grad_norm", "grad_norm_clipped"))
     with right:
         ui.live_curve("train_metric_chart", LearningCurve(
             name=run_task.metric_name, smooth=10, baseline=baseline.metric, baseline_label=baseline.label),
-            run, steps, h.columns["metric"])
+            run, history_columns("metric"))
     if snap.trace is not None:
         # the probe's views change with each recording; building them costs more than a whole
-        # refresh: every VIEWS_EVERY refreshes (at least a second apart) while training
-        every = max(1.0, VIEWS_EVERY * ui.live_seconds()) if snap.active else 0
+        # refresh: every VIEWS_SECONDS while training, less often as the server gets busy
+        every = VIEWS_SECONDS * ui.live_load() if snap.active else 0
         seen = dict(version=(snap.config, snap.trace.step), every=every)
         with right:
             ui.live_chart("train_predictions_chart", lambda: predictions_figure(

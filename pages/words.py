@@ -9,6 +9,7 @@ from explorer.figures.hidden import hidden_layers
 from explorer.figures.packing import final_states, step_grid
 from explorer.figures.training import LearningCurve
 from explorer.figures.words import confusion_matrix, name_path, prefix_probabilities, tag_comparison
+from explorer.history import history_columns
 from explorer.jobs.words import ReadSpec
 from explorer.packing import PackingSpec, compare, parse_lengths
 from explorer.pagestate import WordsPage
@@ -105,14 +106,14 @@ def live_panel() -> None:
         return
     snap = run.snapshot()
     ui.status_line(snap)
-    run_task, h = TASKS[snap.config.task], snap.history
+    run_task = TASKS[snap.config.task]
     baseline, columns = run_task.baseline(snap.config.seq_len), st.columns(2)
     for column, metric in zip(columns, ("loss", "metric"), strict=True):
         with column:
             ui.live_curve(f"{P}_{metric}_chart", LearningCurve(
                 name="loss" if metric == "loss" else run_task.metric_name, smooth=10,
                 baseline=getattr(baseline, metric), baseline_label=baseline.label),
-                run, h.columns["step"], h.columns[metric])
+                run, history_columns(metric))
     if live and not snap.live:
         st.rerun()  # the run ended: draw the page once more, with what the trained model says
 

@@ -12,6 +12,7 @@
     charts     live charts: sent whole once, then only what changed
     views      the views pages' shared pieces: views with downloads, tabs, the time cursor
     index_page serve.py's middleware: each page's HTML names the server's base URL
+    feed_route serve.py's route for live charts' feeds (explorer/feeds.py)
 
 Every widget key starts with its page's prefix (``train_cell``, ``race_cells`` …). Pages call
 ``ui.<name>``: the names below are re-exported from their modules.
@@ -21,7 +22,7 @@ from explorer.ui import url, widgets
 from explorer.ui.charts import live_chart, live_curve, live_memo, publish_static
 from explorer.ui.downloads import downloads, module_name, script_download
 from explorer.ui.lab import config_controls, load_config_from_url, set_config, share_url, sync_url
-from explorer.ui.panels import REFRESH_SECONDS, live_fragment, live_pace, live_seconds
+from explorer.ui.panels import REFRESH_SECONDS, live_fragment, live_load
 from explorer.ui.presets import apply_preset, matching, picker
 from explorer.ui.runs import (
     TRAIN_RUN_KEY,
@@ -35,14 +36,14 @@ from explorer.ui.runs import (
     step_run,
     stop_run,
 )
-from explorer.ui.server import FAVICON, jobs, limits, submit, through_app
+from explorer.ui.server import FAVICON, jobs, limits, live_pace, submit, through_app
 from explorer.ui.status import status_line, steps_per_second
 from explorer.ui.views import remembered_tabs, time_cursor, view_with_downloads, views_in_tabs
 
 __all__ = [
     "FAVICON", "REFRESH_SECONDS", "TRAIN_RUN_KEY", "apply_preset", "config_controls", "current_run",
     "downloads", "hold", "jobs", "lab_snapshot", "limits", "live_chart", "live_curve", "live_fragment",
-    "live_memo", "live_pace", "live_seconds", "load_config_from_url", "matching", "module_name",
+    "live_load", "live_memo", "live_pace", "load_config_from_url", "matching", "module_name",
     "pause_run", "picker", "publish_static", "remembered_tabs", "reset_run", "resume_run",
     "script_download", "set_config", "share_url", "start_run", "status_line", "step_run",
     "steps_per_second", "stop_run", "submit", "sync_url", "through_app", "time_cursor", "url",

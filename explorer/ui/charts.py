@@ -17,7 +17,8 @@ import streamlit as st
 
 from explorer import export
 from explorer.live import LiveChart
-from explorer.ui.panels import _FULL_RUN, _MOVED
+from explorer.ui.panels import _ACTIVE, _FULL_RUN, _MOVED
+from explorer.ui.server import feeds, session_id
 
 _LIVE_JS = Path(__file__).parent / "assets" / "live_chart.js"
 # The component sends its JS with every delta: a two-line stub that imports the module from the
@@ -63,18 +64,47 @@ def live_chart(key: str, figure: go.Figure | Callable[[], go.Figure], version: A
     _send(key, chart)
 
 
-def live_curve(key: str, curve, run: Any, *columns) -> None:
+def live_curve(key: str, curve, run: Any, columns: Callable[[Any], tuple]) -> None:
     """A live chart of a curve that grows (`explorer.figures.training.Curve`: a learning curve,
-    gradient norms, a race): each refresh passes the whole columns so far (say a run's history)
-    and the curve takes only the rows it has not seen; the browser gets only the points that
-    changed. `curve` is a new curve object with this refresh's settings; the kept one goes on
-    while the settings are the same and `run` (what it draws) is the same object."""
+    gradient norms, a race) from `run` (a handle: its `snapshot()`); `columns(snapshot)` gives the
+    whole columns so far (say a run's steps and losses) and the curve takes only the rows it has
+    not seen. `curve` is a new curve object with this refresh's settings; the kept one goes on while
+    the settings are the same and `run` is the same object.
+
+    Where feeds are served (serve.py), the chart asks for its points itself (`explorer.feeds`):
+    this rerun only gives it its feed's token. Elsewhere (AppTest) each refresh sends the points
+    that changed."""
     ss = st.session_state
     chart = ss.get(f"{key}_live")
-    if not (isinstance(chart, LiveChart) and chart.follows(curve, run)) or chart.feed(*columns) is None:
+    if not (isinstance(chart, LiveChart) and chart.follows(curve, run)):
         chart = ss[f"{key}_live"] = LiveChart(curve, run)
-        chart.feed(*columns)
+    if feeds().served:
+        _follow(key, chart, curve, run, columns)
+        return
+    found = columns(run.snapshot())
+    if chart.feed(*found) is None:
+        chart = ss[f"{key}_live"] = LiveChart(curve, run)
+        chart.feed(*found)
     _send(key, chart)
+
+
+def _follow(key: str, chart: LiveChart, curve, run: Any, columns: Callable[[Any], tuple]) -> None:
+    """The chart's feed: its token, whether the panel is live (the chart asks on by itself), and,
+    when it is not, `at`: the rows so far (a new count, say a training step, makes it ask once)."""
+    token = feeds().offer(session_id(), key, chart, curve, run.snapshot, columns)
+    snap, live = run.snapshot(), _ACTIVE.get()
+    rows = _rows(columns(snap)[0])
+    seen = (rows, str(getattr(snap, "status", "")), getattr(snap, "queue_position", 0))
+    if seen != st.session_state.get(f"{key}_seen") and (moved := _MOVED.get()) is not None:
+        moved.append(key)  # news for the panel's pace (a panel with none slows down): rows, status, place
+    st.session_state[f"{key}_seen"] = seen
+    _live_chart(key=key, data={"feed": token, "live": live, "at": -1 if live else rows,
+                               "config": json.dumps(export.chart_config(key))})
+
+
+def _rows(first) -> int:
+    """Rows in a curve's first column, or in all of a race's ({cell: (steps, values)})."""
+    return sum(len(steps) for steps, *_ in first.values()) if isinstance(first, dict) else len(first)
 
 
 def live_memo(key: str, version: Hashable, compute: Callable[[], Any]) -> Any:

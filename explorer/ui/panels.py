@@ -5,25 +5,20 @@ from __future__ import annotations
 import contextvars
 import functools
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
-from explorer.live import Pace
+from explorer.ui.server import feeds, live_pace, session_id
 
 REFRESH_SECONDS = 0.2
+PANEL_SECONDS = 1.0  # a live panel's pace when its curves come from feeds (serve.py): the rest is slower
 _FULL_RUN = contextvars.ContextVar("explorer_live_full_run", default=True)  # see live_fragment
 _INTERVAL = contextvars.ContextVar("explorer_live_interval", default=REFRESH_SECONDS)
+_FLOOR = contextvars.ContextVar("explorer_live_floor", default=REFRESH_SECONDS)
+_ACTIVE = contextvars.ContextVar("explorer_live_active", default=False)  # the panel is live: feeds ask on
 _MOVED = contextvars.ContextVar("explorer_live_moved", default=None)  # a live panel's charts: news?
-
-
-
-@st.cache_resource(show_spinner=False)
-def live_pace() -> Pace:
-    """One per server: what every session's live panels cost, hence how often each may refresh."""
-    return Pace()
 
 
 def live_fragment(active: bool, every: float = REFRESH_SECONDS) -> Callable:
@@ -35,7 +30,14 @@ def live_fragment(active: bool, every: float = REFRESH_SECONDS) -> Callable:
     that message only in a full script run; a new interval found in a fragment rerun is sent the
     same way by `_rerun_every`. Charts inside learn whether this run is a full script run (the
     page was drawn anew: a chart's figure is sent whole, see `live_chart`).
+
+    Where feeds are served (serve.py), the panel's growing curves ask for their points themselves
+    (`explorer.feeds`, every REFRESH_SECONDS at most), so the panel reruns every PANEL_SECONDS
+    at most, for its status line and its other views.
     """
+    if feeds().served:
+        every = max(every, PANEL_SECONDS)
+
     def decorate(body: Callable) -> Callable:
         name = f"{Path(body.__code__.co_filename).stem}.{body.__qualname__}"  # pages all run as __main__
         calls = iter((True,))  # decorated in a full script run: the first call is that run's
@@ -45,12 +47,12 @@ def live_fragment(active: bool, every: float = REFRESH_SECONDS) -> Callable:
             full = next(calls, False)
             moved = []  # a chart's payload brought something new (see _send)
             tokens = (_FULL_RUN.set(full), _INTERVAL.set(st.session_state.get(f"{name}_every") or every),
-                      _MOVED.set(moved))
+                      _FLOOR.set(every), _ACTIVE.set(active), _MOVED.set(moved))
             cpu, wall = time.thread_time(), time.perf_counter()
             try:
                 result = body(*args, **kwargs)
             finally:
-                for var, token in zip((_FULL_RUN, _INTERVAL, _MOVED), tokens, strict=True):
+                for var, token in zip((_FULL_RUN, _INTERVAL, _FLOOR, _ACTIVE, _MOVED), tokens, strict=True):
                     var.reset(token)
             if active and not full:  # a full run's cost is the page's, not a refresh's
                 seconds = live_pace().record(_panel_id(name), time.thread_time() - cpu,
@@ -69,17 +71,15 @@ def live_fragment(active: bool, every: float = REFRESH_SECONDS) -> Callable:
     return decorate
 
 
-def live_seconds() -> float:
-    """Inside a live panel: its refresh interval now (longer when the server is busy)."""
-    return _INTERVAL.get()
+def live_load() -> float:
+    """Inside a live panel: how many times slower than its own pace it refreshes now (≥ 1: the
+    server is busy); costly views redraw that much less often too."""
+    return max(1.0, _INTERVAL.get() / _FLOOR.get())
 
 
 def _panel_id(name: str) -> tuple[str, str]:
     """A live panel of this session, as `Pace` counts them."""
-    ss = st.session_state
-    if "live_session" not in ss:
-        ss.live_session = uuid.uuid4().hex
-    return ss.live_session, name
+    return session_id(), name
 
 
 def _rerun_every(seconds: float) -> bool:

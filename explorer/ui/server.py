@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 from pathlib import Path
 
 import streamlit as st
 
 from explorer.config import Limits
+from explorer.feeds import Feeds
 from explorer.jobs import Handle, JobLayer
+from explorer.live import Pace
 
 FAVICON = str(Path(__file__).parent / "assets" / "favicon.png")  # served by the app, no outside host
 
@@ -39,6 +43,25 @@ def jobs() -> JobLayer:
 def submit(kind: str, spec) -> Handle:
     """A handle on a job of this server's layer (see `explorer.jobs.registry` for the kinds)."""
     return jobs().submit(kind, spec)
+
+
+@functools.cache  # process-wide, not st.cache_resource: the feeds' route reads it outside any script run
+def live_pace() -> Pace:
+    """One per server: what every session's live panels and feeds cost, hence how often each may refresh."""
+    return Pace()
+
+
+@functools.cache
+def feeds() -> Feeds:
+    """The server's live-chart feeds (`explorer.feeds`), served by serve.py's route."""
+    return Feeds(live_pace())
+
+
+@st.cache_resource(scope="session", on_release=lambda session: feeds().drop(session))
+def session_id() -> str:
+    """This session's id for the server-wide tables (the pace's panels, the feeds); its feeds are
+    forgotten when the tab closes."""
+    return uuid.uuid4().hex
 
 
 @st.cache_resource(scope="session", on_release=lambda runs: [r.stop() for r in runs.values()])

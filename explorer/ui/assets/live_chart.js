@@ -78,6 +78,71 @@ function ask(chart, data, setTriggerValue) {
   }
 }
 
+// A payload's figure (when it brings a new generation) and tail onto the chart; false when it
+// cannot be drawn (a generation or a revision this page never got).
+function apply(chart, data, config) {
+  if (data.figure && data.gen !== chart.gen) {
+    chart.gen = data.gen;
+    chart.base = data.figure;
+    chart.rev = null;
+    chart.config = Object.assign({ responsive: true }, JSON.parse(config || "{}"));
+    const layout = JSON.parse(data.figure).layout || {};
+    chart.style.minHeight = (layout.height || 450) + "px";
+  }
+  if (data.gen !== chart.gen) return false;
+  if (data.rev === chart.rev) return true;  // nothing new
+  if (!data.tail) return false;  // a revision whose tail never came
+  chart.rev = data.rev;
+  draw(chart, withTail(chart.base, data.tail, data.rev));
+  return true;
+}
+
+// A feed (explorer/feeds.py): the chart asks the server for what it lacks, one request at a time,
+// and again after the answer's `every` seconds while the run is live. The panel's rerun gives it
+// the token, whether the panel is live, and `at` (rows so far: a new count asks once more).
+function follow(chart, data) {
+  if (chart.feed !== data.feed) {
+    chart.feed = data.feed;
+    chart.gen = chart.rev = null;
+  }
+  chart.feedConfig = data.config;
+  chart.live = data.live;
+  chart.again = true;
+  if (!chart.asking) chart.asking = ask_feed(chart).finally(() => { chart.asking = null; });
+}
+
+async function ask_feed(chart) {
+  let retried = false;  // an answer it could not draw is asked again once, whole
+  while (chart.again && chart.isConnected !== false) {
+    chart.again = false;
+    const feed = chart.feed;
+    const asked = performance.now();
+    const url = new URL(`_explorer/feed/${feed}`, document.baseURI);
+    url.searchParams.set("have", `${chart.gen}:${chart.rev}`);
+    let data;
+    try {
+      const response = await fetch(url, { cache: "no-store" });
+      if (!response.ok) return;  // a feed the server forgot: the panel's next rerun brings a new one
+      data = await response.json();
+    } catch (error) {
+      return;  // the server is gone: the page says so
+    }
+    if (feed !== chart.feed) { chart.again = true; continue; }  // the panel switched feeds meanwhile
+    if (!apply(chart, data, chart.feedConfig)) {
+      chart.gen = chart.rev = null;
+      chart.again = !retried;
+      retried = true;
+      continue;
+    }
+    retried = false;
+    if (data.every != null && chart.live) {  // `every` after this request went out, never sooner than its answer
+      const wait = Math.max(0, 1000 * data.every - (performance.now() - asked));
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      chart.again = true;
+    }
+  }
+}
+
 export default function ({ data, parentElement, setTriggerValue }) {
   let chart = parentElement.querySelector(":scope > .explorer-live-chart");
   if (!chart) {
@@ -85,17 +150,6 @@ export default function ({ data, parentElement, setTriggerValue }) {
     chart.className = "explorer-live-chart";
     parentElement.appendChild(chart);
   }
-  if (data.figure && data.gen !== chart.gen) {
-    chart.gen = data.gen;
-    chart.base = data.figure;
-    chart.rev = null;
-    chart.config = Object.assign({ responsive: true }, JSON.parse(data.config || "{}"));
-    const layout = JSON.parse(data.figure).layout || {};
-    chart.style.minHeight = (layout.height || 450) + "px";
-  }
-  if (data.gen !== chart.gen) return ask(chart, data, setTriggerValue);
-  if (data.rev === chart.rev) return;  // nothing new
-  if (!data.tail) return ask(chart, data, setTriggerValue);  // a revision whose tail never came
-  chart.rev = data.rev;
-  draw(chart, withTail(chart.base, data.tail, data.rev));
+  if (data.feed) return follow(chart, data);
+  if (!apply(chart, data, data.config)) ask(chart, data, setTriggerValue);
 }

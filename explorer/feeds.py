@@ -1,0 +1,116 @@
+"""Feeds: a live chart's browser asks for the points it lacks, instead of a panel rerun sending them.
+
+A fragment rerun costs Streamlit about 8 ms of server CPU whatever it draws (its thread, every
+widget's state, a message per element), and a live panel reran five times a second for its curves.
+A feed is one growing chart (`LiveChart` with its `Curve`) of one session, under a random token:
+the chart in the browser asks ``GET /_explorer/feed/<token>?have=<gen>:<rev>`` (what it last drew)
+and gets what it lacks (`LiveChart.answer`) and when to ask again (`Pace`, as for live panels), or
+no time while the run is not live. It asks again only once the answer is in, so no answer is ever
+thrown away by the next. The live panel around it reruns about once a second for the rest (the
+status line, the probe's views).
+
+A token is made per session and chart, and only that session's page is sent it; a feed not asked
+for (and not offered again) for IDLE_SECONDS is forgotten, and there are at most LIMIT of them.
+No streamlit here: `explorer.ui.charts` offers the feeds, `explorer.ui.feed_route` serves them.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from explorer.live import FEED_OVERHEAD, LiveChart, Pace
+
+FEED_SECONDS = 0.2  # the fastest a chart asks (a panel's REFRESH_SECONDS)
+IDLE_SECONDS = 120.0  # a feed neither asked for nor offered for this long is forgotten
+LIMIT = 4096  # feeds kept at most (the oldest go first): each holds a curve of ≤ 2 × MAX_POINTS
+
+
+class Feed:
+    """One live curve of one session: its chart, and how to read its run's columns now."""
+
+    def __init__(self, chart: LiveChart, curve, source: Callable[[], Any], columns: Callable[[Any], tuple]):
+        self.chart, self.source, self.columns = chart, source, columns
+        self.blank = copy.deepcopy(curve)  # for a new chart when the columns start over
+        self.lock = threading.Lock()
+        self.seen = 0.0  # when it was last asked for or offered (Feeds' clock)
+
+    def answer(self, have: str) -> tuple[dict, bool]:
+        """What the browser that drew `have` lacks, and whether the run is live (it asks again)."""
+        with self.lock:
+            snap = self.source()
+            columns = self.columns(snap)
+            if self.chart.feed(*columns) is None:  # another series: start the chart over
+                self.chart = LiveChart(copy.deepcopy(self.blank), self.chart.source)
+                self.chart.feed(*columns)
+            return self.chart.answer(have), bool(getattr(snap, "active", False))
+
+
+class Feeds:
+    """The server's feeds by token; each session's by (session, chart key)."""
+
+    def __init__(self, pace: Pace, limit: int = LIMIT, idle: float = IDLE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
+        self.pace, self.limit, self.idle, self.clock = pace, limit, idle, clock
+        self.served = False  # whether a route answers them (serve.py); else charts ride in reruns
+        self._by_token: dict[str, Feed] = {}
+        self._tokens: dict[tuple[Hashable, str], str] = {}  # (session, key) -> token
+        self._lock = threading.Lock()
+
+    def offer(self, session: Hashable, key: str, chart: LiveChart, curve, source: Callable[[], Any],
+              columns: Callable[[Any], tuple]) -> str:
+        """The token of `session`'s chart `key`: the same while it draws the same `chart` object,
+        a new one (the old one forgotten) when the chart is replaced."""
+        with self._lock:
+            now = self.clock()
+            token = self._tokens.get((session, key))
+            kept = self._by_token.get(token) if token else None
+            if kept is not None and kept.chart.follows(chart.curve, chart.source):
+                kept.seen = now
+                return token
+            self._by_token.pop(token, None)
+            self._sweep(now)
+            token = secrets.token_urlsafe(16)
+            feed = Feed(chart, curve, source, columns)
+            feed.seen = now
+            self._by_token[token], self._tokens[(session, key)] = feed, token
+            return token
+
+    def answer(self, token: str, have: str = "") -> dict | None:
+        """The feed's answer with "every" (seconds until the browser asks again; None: not live),
+        or None for a token this server does not know (forgotten, or never made)."""
+        feed = self._by_token.get(token)
+        if feed is None:
+            return None
+        feed.seen = self.clock()
+        cpu = time.thread_time()
+        data, live = feed.answer(have)
+        if live:  # wall 0: a chart asks again only once answered, so no answer waits behind another
+            data["every"] = self.pace.record(("feed", token), time.thread_time() - cpu, 0.0, FEED_SECONDS,
+                                             moved=feed.chart.moved, overhead=FEED_OVERHEAD)
+        else:
+            data["every"] = None
+        return data
+
+    def drop(self, session: Hashable) -> None:
+        """Forget a session's feeds (its tab closed)."""
+        with self._lock:
+            for (owner, key) in [k for k in self._tokens if k[0] == session]:
+                self._by_token.pop(self._tokens.pop((owner, key)), None)
+
+    def __len__(self) -> int:
+        return len(self._by_token)
+
+    def _sweep(self, now: float) -> None:
+        stale = {t for t, f in self._by_token.items() if now - f.seen > self.idle}
+        if len(self._by_token) - len(stale) >= self.limit:  # the oldest go too
+            ranked = sorted(self._by_token, key=lambda t: self._by_token[t].seen)
+            stale |= set(ranked[: len(self._by_token) - self.limit + 1])
+        for token in stale:
+            del self._by_token[token]
+        for owner_key in [k for k, t in self._tokens.items() if t in stale]:
+            del self._tokens[owner_key]
