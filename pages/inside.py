@@ -1,7 +1,5 @@
 """Inside: the Train page's run (or a small example) unrolled; every view follows one time cursor."""
 
-from dataclasses import replace
-
 import streamlit as st
 
 from explorer import RunConfig, schema, stepthrough, ui
@@ -11,7 +9,7 @@ from explorer.figures.gradients import gradient_flow_line
 from explorer.figures.scales import share_color_scales
 from explorer.interventions import Intervention, rerun, scored_by, summary
 from explorer.jobs.train import Snapshot
-from explorer.pagestate import InsidePage, slug
+from explorer.pagestate import InsidePage
 from explorer.tasks import TASKS
 from explorer.trace import Trace
 from explorer.views import ViewOptions, tabs_for, views_for
@@ -187,13 +185,9 @@ options = ViewOptions(layer=shown.layer, direction=shown.direction, example=show
                       units=tuple(ss[f"{P}_units"]), dims=3 if ss[f"{P}_dims"] == "3D" else 2,
                       color_by=ss[f"{P}_color"]).fit(trace)
 
-names = tabs_for(trace) + ["Step-through", "Compare moments", "Interventions"]
-# a link names the tab as a slug ('compare_moments'); only the open tab is drawn: a cursor move
-# rebuilds the views in sight, not all of them
-by_slug = {slug(name): name for name in names}
-ss[f"{P}_tab"] = by_slug.get(ss.get(f"{P}_tab"), ss.get(f"{P}_tab"))
-tabs = ui.remembered_tabs(f"{P}_tab", names)
-ui.url.sync((replace(ui.widgets.current(P, InsidePage()), tab=slug(ss[f"{P}_tab_kept"])), InsidePage()),
+# only the open tab is drawn: a cursor move rebuilds the views in sight, not all of them
+tabs = ui.linked_tabs(P, "tab", tabs_for(trace) + ["Step-through", "Compare moments", "Interventions"])
+ui.url.sync((ui.url.shown(P, InsidePage()), InsidePage()),
             *([(run_config, RunConfig())] if run_config is not None else []))
 ui.views_in_tabs(P, trace, options, tabs, colour_by=["time", "target"] if task else ["time"])
 if not trace.gates and tabs["Hidden states"].open:

@@ -178,6 +178,18 @@ def test_a_tampered_view_falls_back_with_a_notice_saying_what_was_used(opened):
     assert at.session_state["gradients_preset"] == "lab-vanishing"
 
 
+def test_a_link_to_a_tab_the_recording_lacks_opens_the_first_with_a_notice(opened):
+    """A vanilla RNN has no gates: the link's tab falls back, and the notice lists the tabs it has."""
+    at = opened("inside", preset="rnn_mod3", tab="gates")
+    assert notices(at) == [
+        "The link had a setting that cannot be used. Ignored tab=gates: this recording has one of: unrolled, "
+        "hidden_states, trajectory, connectivity, step_through, compare_moments, interventions. Using "
+        "unrolled instead."]
+    assert at.session_state["inside_tab"] == "Unrolled" and "tab" not in at.query_params
+    at.session_state["inside_tab"] = "Step-through"
+    assert at.run().query_params["tab"] == "step_through"
+
+
 @pytest.mark.parametrize(("page", "key", "extra"), [("train", "train_preset", ["Custom"]),
                                                     ("gradients", "gradients_preset", []),
                                                     ("race", "race_preset", [])])
