@@ -73,9 +73,10 @@ st.caption("Train on the first 70% of a series, then forecast the next 15% (vali
            "(test) many steps ahead, against forecasts with no network: repeat the last value, repeat the "
            "last season, and a linear autoregression fitted by least squares. The scaler and the network "
            "see the training part only.")
-notices = []
+notices, starts = [], False  # starts: the link asks to train (read before the address bar is synced)
 if ui.url.first_visit(P):  # the link: every setting but the uploaded file
     notices = ui.url.load(P, ForecastPage())[1]
+    starts = ui.url.wants_run(notices)
 ui.url.notify(notices)
 page = ui.widgets.form(P, ForecastPage(), ["source"], into=st.container())
 series, notes = chosen_series()
@@ -88,7 +89,7 @@ if series is None:
     st.stop()
 spec = ForecastSpec(page.config(), series, horizon=page.horizon, shape=page.shape, season=page.season)
 problems = spec.problems(ui.limits())
-if ui.url.wants_run(notices) and not problems:
+if starts and not problems:
     ui.hold(RUN, ui.submit("forecast", spec))
 run = ui.current_run(RUN)
 snap = None if run is None else run.snapshot()

@@ -29,9 +29,10 @@ st.caption("The network reads a text one character at a time and predicts the ne
            "sample from it at any moment, and see which units follow quotes, brackets or the "
            "position in a line, and how far back each prediction leans.")
 
-notices = []
+notices, starts = [], False  # starts: the link asks to train (read before the address bar is synced)
 if ui.url.first_visit(P):  # the link: every setting, the sampler's too; never your own text
     notices = ui.url.load(P, TextPage())[1]
+    starts = ui.url.wants_run(notices)
 ui.url.notify(notices)
 page = ui.widgets.form(P, TextPage(), ["corpus", "cell", "hidden", "steps"], into=st.columns(4))
 ui.url.sync((page, TextPage()))  # here: the page stops early until a model is trained
@@ -60,7 +61,7 @@ config = RunConfig(task="text", corpus=corpus_key if not problem else "grammar",
                    hidden_size=page.hidden, steps=page.steps, seq_len=32, batch_size=32, lr=1e-2,
                    probe_every=10)
 problems = [problem] if problem else config.validate(ui.limits())
-if ui.url.wants_run(notices) and not problems:
+if starts and not problems:
     ui.hold(RUN_KEY, ui.submit("text", TextRun(config, own_text)))
 train_col, stop_col, _ = st.columns([1, 1, 4])
 if train_col.button("Train", key=f"{P}_start", type="primary", disabled=bool(problems)):

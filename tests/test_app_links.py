@@ -142,6 +142,17 @@ def test_text_link_opens_the_corpus_the_model_and_the_sampler(opened):
                            "must be between 0.1 and 2 (got 9). Using 0.5 instead."]
 
 
+@pytest.mark.parametrize(("page", "handle", "query"), [
+    ("forecast", "forecast_run", {"steps": "50", "hidden": "8"}),
+    ("text", "text_run", {"steps": "100", "hidden": "16"})])
+def test_a_link_with_run_1_trains_what_it_describes(opened, page, handle, query):
+    """The page reads `run=1` before the address bar is rewritten to its settings (it read it after)."""
+    at = opened(page, run="1", **query)
+    config = at.session_state[handle].snapshot().config
+    assert (config.steps, config.hidden_size) == (int(query["steps"]), int(query["hidden"]))
+    assert "run" not in at.query_params and at.query_params["steps"] == query["steps"]
+
+
 def test_anatomy_and_shapes_links_open_their_settings(opened):
     at = opened("anatomy", cell="gru", size="3", seed="4")
     assert (at.session_state["anatomy_cell"], at.session_state["anatomy_size"], at.number_input(
