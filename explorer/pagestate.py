@@ -142,8 +142,8 @@ class AnatomyPage(Settings):
 
 @dataclass(frozen=True)
 class ForecastPage(Settings):
-    """The Forecast page: the series, the model and how it forecasts (an uploaded CSV and its
-    columns are never in a link)."""
+    """The Forecast page: the series, the model and how it forecasts, and what the views inside the
+    trained network show (an uploaded CSV and its columns are never in a link)."""
     source: str = setting("generated", "Series", "A generated series, or a CSV of your own (uploaded "
                           "again after a link: a file never travels in one).", choices=lambda: SOURCES,
                           fmt=SOURCES.get, widget="segmented")
@@ -173,6 +173,13 @@ class ForecastPage(Settings):
     steps: int = run_setting("steps", 200, steps=(50, 100, 200, 300, 500, 1000, 2000))
     lr: float = run_setting("lr", 1e-2, steps=(1e-3, 3e-3, 1e-2, 3e-2))
     seed: int = run_setting("seed", 0)
+    tab: str = setting("gradient_through_time", "View tab", "The open tab of the views inside the trained "
+                       "network (its title in lower case, words joined by _).")
+    example: int = setting(0, "Window", "Which window of the training part the views inside show.",
+                           bounds=(0, 63), options=lambda v: tuple(range(v["trace"].batch_size)),
+                           fmt=lambda b: f"{b + 1}", widget="select")
+    t: int = setting(0, "Time step t (the cursor)", "The time step of the window every view inside marks.",
+                     bounds=(0, 100_000))
 
     def config(self) -> RunConfig:
         """The run these settings train (its window: the sequence length)."""

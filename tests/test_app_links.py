@@ -111,6 +111,52 @@ def test_forecast_link_opens_its_series_model_and_forecast(opened):
     assert at.number_input(key="forecast_horizon").value == 12
 
 
+def trained(at: AppTest, handle: str) -> list[str]:
+    """The run a `run=1` link started, ended, the page drawn again; the notices of both drawings
+    (a finished run cached by the job layer draws everything at once)."""
+    shown = notices(at)
+    assert at.session_state[handle].join(90), "the run did not end in time"
+    at.run()
+    assert not at.exception, at.exception
+    return shown + notices(at)
+
+
+def cursor_at(figure: dict) -> set[float]:
+    return {(s["x0"] + s["x1"]) / 2 for s in figure["layout"]["shapes"] if s.get("name") == "cursor"}
+
+
+FORECAST_RUN = dict(window="24", horizon="6", steps="50", hidden="8", run="1")
+
+
+def test_forecast_link_opens_the_views_inside_on_its_tab_window_and_cursor(opened):
+    at = opened("forecast", **FORECAST_RUN, tab="gates", t="5", example="2")
+    assert trained(at, "forecast_run") == []
+    ss = at.session_state
+    assert (ss["forecast_tab"], ss["forecast_t"], ss["forecast_example"]) == ("Gates", 5, 2)
+    assert at.selectbox(key="forecast_example").value == 2 and at.slider(key="forecast_t").value == 5
+    assert cursor_at(charts(at)["forecast_gates"]) == {5}
+    assert (at.query_params["tab"], at.query_params["t"], at.query_params["example"]) == ("gates", "5", "2")
+    at.selectbox(key="forecast_example").set_value(3).run()
+    at.slider(key="forecast_t").set_value(7).run()
+    assert (at.query_params["example"], at.query_params["t"]) == ("3", "7")
+    at.session_state["forecast_tab"] = "Trajectory"
+    assert at.run().query_params["tab"] == "trajectory"
+
+
+def test_forecast_links_tab_window_and_cursor_the_network_lacks_fall_back_with_notices(opened):
+    at = opened("forecast", **FORECAST_RUN, tab="bogus", t="400", example="9")
+    assert trained(at, "forecast_run") == [
+        "The link had a setting that cannot be used. Ignored example=9: this recording has 0 to 7. Using 0 "
+        "instead.",
+        "The link had a setting that cannot be used. Ignored t=400: this recording has 0 to 23. Using 0 "
+        "instead.",
+        "The link had a setting that cannot be used. Ignored tab=bogus: this recording has one of: "
+        "gradient_through_time, unrolled, hidden_states, gates, trajectory, connectivity. Using "
+        "gradient_through_time instead."]
+    assert (at.session_state["forecast_t"], at.session_state["forecast_example"]) == (0, 0)
+    assert "forecast_flow" in charts(at) and not {"tab", "t", "example"} & set(at.query_params)
+
+
 def test_words_link_opens_the_task_its_model_and_the_packing_layer(opened):
     """Tagging starts bidirectional, so its link need not say so; what differs from that, it does."""
     at = opened("words", task="tagging", cell="gru", hidden="16", pack_cell="rnn_tanh", pack_hidden="3")
