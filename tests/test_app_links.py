@@ -199,6 +199,53 @@ def test_a_link_with_run_1_trains_what_it_describes(opened, page, handle, query)
     assert "run" not in at.query_params and at.query_params["steps"] == query["steps"]
 
 
+TEXT_RUN = dict(steps="100", hidden="16", run="1")
+
+
+def test_text_link_opens_the_trained_models_views_where_they_were(opened):
+    """A link that trains samples and reads (the default prime and text) once the run has ended, and
+    opens the tab, distribution step, unit, connectivity row, Inside views tab and cursor it names."""
+    at = opened("text", **TEXT_RUN, view="connectivity", at="4", unit="1", t="5", inside_tab="gates",
+                cursor="3")
+    assert trained(at, "text_run") == []
+    ss = at.session_state
+    assert (ss["text_view"], ss["text_inside_tab"]) == ("Connectivity", "Gates")
+    assert (at.slider(key="text_at").value, at.selectbox(key="text_unit").value) == (4, 1)
+    assert (at.slider(key="text_t").value, at.slider(key="text_cursor").value) == (5, 3)
+    shown, ranked = charts(at), ss["text_reading"].units
+    assert "t = 5" in [trace.get("name") for trace in shown["text_connectivity_chart"]["data"]]
+    assert f"{ranked.series[1]} unit {ranked.unit[1]} over the text" in \
+        shown["text_units_chart"]["layout"]["title"]["text"]
+    assert ss["text_inside_units"] == [int(ranked.unit[1])]  # the Inside views follow the linked unit
+    assert cursor_at(shown["text_inside_gates"]) == {3}
+    assert len(at.code) == 2  # the samples, at the link's temperatures
+    assert {k: at.query_params[k] for k in ("view", "at", "unit", "t", "inside_tab", "cursor")} == dict(
+        view="connectivity", at="4", unit="1", t="5", inside_tab="gates", cursor="3")
+    at.slider(key="text_t").set_value(79).run()  # the last prediction: the default
+    at.selectbox(key="text_unit").set_value(2).run()
+    at.session_state["text_view"] = "Units over text"
+    at.run()
+    assert "t" not in at.query_params
+    assert (at.query_params["unit"], at.query_params["view"]) == ("2", "units_over_text")
+
+
+def test_text_links_views_the_model_lacks_fall_back_with_notices(opened):
+    at = opened("text", view="bogus")
+    assert notices(at) == ["The link had a setting that cannot be used. Ignored view=bogus: Unknown view "
+                           "'bogus'. Choose one of: sample, units_over_text, connectivity, inside_views. "
+                           "Using sample instead."]
+    at = opened("text", **TEXT_RUN, at="1999", unit="999", t="99", inside_tab="bogus", cursor="99")
+    shown = [notice.removeprefix("The link had a setting that cannot be used. Ignored ")
+             for notice in trained(at, "text_run")]
+    reading = at.session_state["text_reading"]
+    assert shown[:4] == ["at=1999: this recording has 0 to 199. Using 0 instead.",
+                         f"unit=999: this recording has 0 to {len(reading.units) - 1}. Using 0 instead.",
+                         "t=99: this recording has 0 to 79. Using 79 instead.",
+                         f"cursor=99: this recording has 0 to {reading.trace.seq_len - 1}. Using 0 instead."]
+    assert shown[4].startswith("inside_tab=bogus: this recording has one of: unrolled, hidden_states, gates")
+    assert len(shown) == 5 and not {"at", "unit", "t", "inside_tab", "cursor"} & set(at.query_params)
+
+
 def test_anatomy_and_shapes_links_open_their_settings(opened):
     at = opened("anatomy", cell="gru", size="3", seed="4")
     assert (at.session_state["anatomy_cell"], at.session_state["anatomy_size"], at.number_input(

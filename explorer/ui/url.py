@@ -74,6 +74,20 @@ def wants_run(notices: list[str]) -> bool:
     return linked().get(RUN) == "1" and not notices
 
 
+def press_later(prefix: str, *buttons: str) -> None:
+    """The link asks for what these buttons draw (a sample, a reading), once the page can: `pressed`."""
+    st.session_state[f"{prefix}_link_presses"] = set(buttons)
+
+
+def pressed(prefix: str, button: str, ready: bool) -> bool:
+    """True once, when `ready`, for a button `press_later` named: the link presses it."""
+    asked = st.session_state.get(f"{prefix}_link_presses", set())
+    if not ready or button not in asked:
+        return False
+    asked.discard(button)
+    return True
+
+
 def remember(prefix: str, base: Any) -> None:
     """Note the values the link gave settings whose options depend on data the page has yet to
     load (a recording's length, its training steps), for `fit`."""
