@@ -19,7 +19,8 @@ from explorer.examples import EXAMPLE_TITLES, EXAMPLES
 from explorer.forecast.data import MISSING
 from explorer.forecast.generated import GENERATORS
 from explorer.forecast.spec import MAX_HORIZON
-from explorer.packing import MAX_HIDDEN
+from explorer.packing import MAX_HIDDEN, MAX_ROWS
+from explorer.packing import MAX_LENGTH as MAX_ROW_LENGTH
 from explorer.presets import PRESETS, presets_for
 from explorer.schema import Settings, setting, settings
 from explorer.tasks import TASKS
@@ -192,8 +193,8 @@ class ForecastPage(Settings):
 
 @dataclass(frozen=True)
 class WordsPage(Settings):
-    """The Words & names page: the task, its model, and the packing demo's layer (the typed name,
-    sentence and row lengths are never in a link)."""
+    """The Words & names page: the task, its model, and the packing demo's layer and rows (the typed
+    name or sentence is never in a link)."""
     task: str = setting("names", "Task", "A name's language from its letters (one answer), or an entity "
                         "tag for every word of a sentence (an answer per step).", choices=lambda: WORDS_TASKS,
                         fmt=lambda t: TASKS[t].title, widget="segmented")
@@ -210,6 +211,9 @@ class WordsPage(Settings):
     pack_hidden: int = setting(6, "Hidden units", "The packing demo's layer's units.", bounds=(1, MAX_HIDDEN),
                                steps=tuple(range(1, MAX_HIDDEN + 1)), message="The packing layer's hidden "
                                "units must be between {low} and {high} (got {value}).")
+    rows: tuple[int, ...] = setting((7, 5, 3, 2), "Lengths of the rows", "The real length of every row of "
+                                    "the packing demo's batch.", choices=lambda: range(1, MAX_ROW_LENGTH + 1),
+                                    bounds=(1, MAX_ROWS))
 
     def config(self) -> RunConfig:
         """The run these settings train (the task's own sequence length)."""

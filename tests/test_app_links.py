@@ -173,6 +173,20 @@ def test_words_link_opens_the_task_its_model_and_the_packing_layer(opened):
                            "layer's hidden units must be between 1 and 16 (got 99). Using 6 instead."]
 
 
+def test_words_link_opens_the_packing_demo_on_its_rows(opened):
+    """The rows are typed as text and linked as numbers."""
+    at = opened("words", rows="4,4,1", pack_cell="gru")
+    assert at.text_input(key="words_lengths").value == "4, 4, 1" and not notices(at)
+    assert "Padded: 12 steps · packed: 9 steps" in charts(at)["words_steps_grid"]["layout"]["title"]["text"]
+    at.text_input(key="words_lengths").set_value("6 2").run()
+    assert (at.query_params["rows"], at.query_params["pack_cell"]) == ("6,2", "gru")
+    at = opened("words", rows="99,3")
+    assert notices(at) == ["The link had a setting that cannot be used. Ignored rows=99,3: Unknown lengths "
+                           "of the rows 99. Choose one of: " + ", ".join(map(str, range(1, 21)))
+                           + ". Using 7,5,3,2 instead."]
+    assert at.text_input(key="words_lengths").value == "7, 5, 3, 2" and "rows" not in at.query_params
+
+
 def test_text_link_opens_the_corpus_the_model_and_the_sampler(opened):
     """The sampler's settings are in the link before a model is trained to draw them."""
     at = opened("text", corpus="brackets", cell="gru", hidden="64", steps="100", temperature="0.8",
