@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from explorer.anatomy import AnatomyPage  # noqa: F401 (Cell anatomy's, in its own module)
 from explorer.cells import CELLS, FUSED_CELLS, built_in
-from explorer.cellspec import CELL_SPECS
 from explorer.config import RunConfig
 from explorer.examples import EXAMPLE_TITLES, EXAMPLES
 from explorer.forecast.data import MISSING
@@ -35,10 +35,6 @@ DIRECTIONS = ("forward", "backward")
 SWEEP_LENGTHS = (5, 10, 25, 50, 100, 200)
 STREAMS = {"encoder_forward": "Encoder h_j (forward)", "encoder_backward": "Encoder h_j (backward)",
            "decoder": "Decoder s_t"}
-# Cell anatomy's cells: every spec but the ReLU RNN (the tanh one shows the same step), by title
-ANATOMY_CELLS = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"} | {
-    name: name[len("lstm_"):].upper() if name.startswith("lstm_") else CELL_SPECS[name].label
-    for name in CELL_SPECS if name not in ("rnn_tanh", "rnn_relu", "lstm", "gru")}
 SOURCES = {"generated": "A generated one", "upload": "Your CSV"}
 ERRORS = ("mse", "mae")
 WORDS_TASKS = ("names", "tagging")
@@ -132,16 +128,6 @@ class AttentionPage(Settings):
                         options=lambda v: tuple(v["views"]))
     cursor: int = setting(0, "Time step t (the cursor)", "The time step the view marks.",
                           bounds=(0, 100_000))
-
-
-@dataclass(frozen=True)
-class AnatomyPage(Settings):
-    cell: str = setting("lstm", "Cell", "The cell whose one step you take by hand.",
-                        choices=lambda: ANATOMY_CELLS, fmt=ANATOMY_CELLS.get, widget="segmented")
-    size: int = setting(2, "Size of x_t and h_t", "Units of the state and features of the input.",
-                        choices=lambda: (2, 3), widget="segmented")
-    seed: int = setting(0, "Weights seed", "The weights start random (seeded); the sliders on the right "
-                        "change some.", bounds=(0, 999))
 
 
 @dataclass(frozen=True)

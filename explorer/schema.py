@@ -305,7 +305,7 @@ def from_query(base: Any, params: Mapping[str, Any], prefix: str = "") -> tuple[
         if len(remaining) < len(problems):
             fixed = " ".join(p for p in problems if p not in remaining)
             notices.append(f"Ignored {prefix}{name}={format_value(getattr(config, name))}: {fixed} "
-                           f"Using {format_value(fallback)} instead.")
+                           f"Using {format_value(fallback) or 'none'} instead.")
             config, problems = candidate, remaining
     if problems:
         return base, [f"Ignored the link's settings: {' '.join(problems)} Using the defaults."]

@@ -270,6 +270,42 @@ def test_anatomy_and_shapes_links_open_their_settings(opened):
     assert "**`output`** has shape **`(6, 4, 7)`**" in texts  # (length, batch, hidden): time first
 
 
+ANATOMY = dict(cell="gru", size="3", seed="4", x0="-1.5", h2="0.25", block="z", unit="2",
+               weights="ih_5_1_250,b_3_-75", shown="1")
+
+
+def test_anatomy_link_opens_the_steps_numbers_and_the_weights_changed_by_hand(opened):
+    """W_iz[2, 1] = 2.5 (row 1 · 3 + 2 of W_ih) on the sliders shown; b_iz[0] = -0.75 behind them."""
+    at = opened("anatomy", **ANATOMY)
+    assert not notices(at)
+    assert (at.slider(key="anatomy_x0").value, at.slider(key="anatomy_h2").value) == (-1.5, 0.25)
+    assert (at.selectbox(key="anatomy_block").value, at.selectbox(key="anatomy_unit").value) == ("z", 2)
+    assert at.segmented_control(key="anatomy_shown").value == 1
+    assert at.slider(key="anatomy_w_gru_3_4_weight_ih_5_1").value == 2.5
+    assert dict(at.query_params) == ANATOMY | {"weights": "b_3_-75,ih_5_1_250"}
+    at.slider(key="anatomy_x1").set_value(0.5).run()
+    at.slider(key="anatomy_w_gru_3_4_weight_hh_5_0").set_value(-1.0).run()
+    at.selectbox(key="anatomy_unit").set_value(0).run()
+    assert at.slider(key="anatomy_w_gru_3_4_bias_ih_3_None").value == -0.75
+    assert (at.query_params["x1"], at.query_params["weights"]) == ("0.5", "b_3_-75,hh_5_0_-100,ih_5_1_250")
+    assert "unit" not in at.query_params  # unit 0: the default
+    at.selectbox(key="anatomy_block").set_value("r").run()
+    assert "block" not in at.query_params  # the cell's first block: the default
+
+
+def test_anatomy_links_numbers_and_weights_that_do_not_fit_fall_back_with_notices(opened):
+    at = opened("anatomy", cell="gru", x0="5", block="o", shown="2", weights="ih_1_0_100,ih_99_0_100")
+    prefix = "The link had a setting that cannot be used. Ignored "
+    assert notices(at) == [
+        prefix + "x0=5.0: x_t[0] must be between -2 and 2 (got 5). Using 1.0 instead.",
+        prefix + "block=o: The GRU has no block 'o': one of r, z, n. Using r instead.",
+        prefix + "weights=ih_1_0_100,ih_99_0_100: Weights ih_99_0_100 are not of the GRU with size 2, within "
+                 "±3. Using ih_1_0_100 instead.",
+        prefix + "shown=2: No shown 2: the cell has 2 units (0 to 1). Using 0 instead."]
+    assert (at.slider(key="anatomy_x0").value, at.selectbox(key="anatomy_block").value) == (1.0, "r")
+    assert at.query_params["weights"] == "ih_1_0_100" and "x0" not in at.query_params
+
+
 def test_inside_link_opens_the_example_tab_cursor_and_probe_example(opened):
     """A link to an example trains it and opens the tab, time step and probe example it names."""
     at = opened("inside", preset="gru_adding", tab="gates", t="5", example="2")
