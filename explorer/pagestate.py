@@ -28,7 +28,7 @@ from explorer.tasks.series import FORECAST_SHAPES
 from explorer.text.corpora import CORPORA
 from explorer.text.generate import MAX_LENGTH, TEMPERATURES
 from explorer.text.model import MAX_READ
-from explorer.views import VIEWS
+from explorer.views import VIEWS, views_for
 
 GRADIENT_VIEWS = {"flow": "Gradient flow", "vanishing": "Why it vanishes", "exploding": "Exploding"}
 DIRECTIONS = ("forward", "backward")
@@ -39,6 +39,7 @@ SOURCES = {"generated": "A generated one", "upload": "Your CSV"}
 ERRORS = ("mse", "mae")
 WORDS_TASKS = ("names", "tagging")
 OWN = "own"  # the Text page's corpus "your own text" (uploaded or pasted: never in a link)
+CLAMP_STEPS = tuple(round(0.05 * k, 2) for k in range(21))  # a clamped gate's values, 0 to 1
 TEXT_VIEWS = {"sample": "Sample", "units_over_text": "Units over text", "connectivity": "Connectivity",
               "inside_views": "Inside views"}  # the Text page's tabs, by slug
 TEMPERATURE_STEPS = tuple(round(0.1 * k, 1) for k in range(1, round(TEMPERATURES[1] * 10) + 1))
@@ -46,6 +47,14 @@ TEMPERATURE_STEPS = tuple(round(0.1 * k, 1) for k in range(1, round(TEMPERATURES
 
 def _text_corpus_title(name: str) -> str:
     return CORPORA[name].title if name in CORPORA else "Your own text"
+
+
+def _units(values: dict) -> tuple[int, ...]:
+    return tuple(range(values["trace"].hidden_size))
+
+
+def _clamping(values: dict) -> bool:
+    return bool(values["clamp_gate"])
 
 
 def slug(title: str) -> str:
@@ -113,6 +122,22 @@ class InsidePage(Settings):
                              bounds=(0, 1), options=lambda v: tuple(range(v["trace"].num_directions)),
                              fmt=DIRECTIONS.__getitem__, widget="select",
                              enabled=lambda v: v["trace"].num_directions > 1)
+    # Interventions: the probe rerun with one change, beside the untouched rerun
+    clamp_gate: str = setting("", "Clamp a gate", "The gate held at a value before the state update reads "
+                              "it (none: no clamp).", options=lambda v: ("", *v["trace"].gates),
+                              widget="select", enabled=lambda v: bool(v["trace"].gates))
+    clamp_value: float = setting(0.0, "… to the value", "The value the clamped gate holds.",
+                                 bounds=(0.0, 1.0), steps=CLAMP_STEPS, enabled=_clamping)
+    clamp_units: tuple[int, ...] = setting((), "… for units (none chosen: all)", "The units whose gate is "
+                                           "clamped.", options=_units, widget="multiselect",
+                                           enabled=_clamping)
+    ablate_units: tuple[int, ...] = setting((), "Zero (ablate) hidden units", "Hidden units set to 0 after "
+                                            "every step.", options=_units, widget="multiselect")
+    freeze: bool = setting(False, "Freeze W_hh at the first recording's", "Every other weight keeps this "
+                           "recording's value.", enabled=lambda v: v["can_freeze"])
+    intervene_view: str = setting("unrolled", "View", "The view of both reruns.", choices=lambda: VIEWS,
+                                  fmt=lambda n: VIEWS[n].title,
+                                  options=lambda v: tuple(view.name for view in views_for(v["trace"])))
 
 @dataclass(frozen=True)
 class AttentionPage(Settings):

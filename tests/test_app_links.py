@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from apptest import widget
 from plotly_charts import charts
 from streamlit.testing.v1 import AppTest
 
@@ -342,6 +343,42 @@ def test_a_link_to_a_tab_the_recording_lacks_opens_the_first_with_a_notice(opene
     assert at.session_state["inside_tab"] == "Unrolled" and "tab" not in at.query_params
     at.session_state["inside_tab"] = "Step-through"
     assert at.run().query_params["tab"] == "step_through"
+
+
+INTERVENTION = dict(clamp_gate="f", clamp_value="0.25", clamp_units="0,2", ablate_units="1", freeze="1",
+                    intervene_view="gates")
+
+
+def test_inside_link_opens_the_intervention_it_names(opened):
+    """The forget gate of units 0 and 2 clamped to 0.25, unit 1 zeroed, W_hh frozen at the first recording:
+    the page reruns the probe with that change, and each control shows it."""
+    at = opened("inside", preset="lstm_parity", tab="interventions", **INTERVENTION)
+    assert not notices(at)
+    shown = {key: widget(at, f"inside_{key}").value for key in INTERVENTION}
+    assert shown == dict(clamp_gate="f", clamp_value=0.25, clamp_units=[0, 2], ablate_units=[1], freeze=True,
+                         intervene_view="gates")
+    assert charts(at)["inside_intervene_changed"]["layout"]["meta"]["view"] == "gates"
+    assert at.dataframe[0].value["largest output change"][0] > 0
+    assert {k: at.query_params[k] for k in INTERVENTION} == INTERVENTION
+    at.multiselect(key="inside_ablate_units").select(3).run()
+    at.select_slider(key="inside_clamp_value").set_value(0.5).run()
+    at.toggle(key="inside_freeze").set_value(False).run()
+    assert (at.query_params["ablate_units"], at.query_params["clamp_value"]) == ("1,3", "0.5")
+    assert "freeze" not in at.query_params
+
+
+def test_inside_links_intervention_the_recording_cannot_take_falls_back_with_notices(opened):
+    """A vanilla RNN has no gates to clamp, 16 units and no gate views."""
+    at = opened("inside", preset="rnn_mod3", tab="interventions", clamp_gate="f", clamp_units="x",
+                ablate_units="1,99", intervene_view="gates")
+    prefix = "The link had a setting that cannot be used. Ignored "
+    assert notices(at) == [prefix + "clamp_units='x': not a list of whole numbers.",
+                           prefix + "clamp_gate=f: this recording has no gates. Using none instead.",
+                           prefix + "ablate_units=1,99: this recording has 0 to 15. Using 1 instead.",
+                           prefix + "intervene_view=gates: this recording has one of: unrolled, hidden, "
+                                    "trajectory, connectivity. Using unrolled instead."]
+    assert at.multiselect(key="inside_ablate_units").value == [1]
+    assert at.query_params["ablate_units"] == "1" and "clamp_gate" not in at.query_params
 
 
 @pytest.mark.parametrize(("page", "key", "extra"), [("train", "train_preset", ["Custom"]),

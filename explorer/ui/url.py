@@ -96,25 +96,28 @@ def remember(prefix: str, base: Any) -> None:
             st.session_state[f"{prefix}_{name}_linked"] = st.session_state[f"{prefix}_{name}"]
 
 
-def fit(prefix: str, name: str, options: Sequence, default: Any, write: Callable[[Any], str] = str) -> None:
+def fit(prefix: str, name: str, options: Sequence, default: Any, write: Callable[[Any], str] = str,
+        reason: str = "") -> None:
     """Before a widget whose options depend on data: keep its value among them, else `default`
-    (a multiselect keeps the values among them); when the link gave the value, a notice says so and
-    what is shown instead. `write`: an option as the link writes it (a tab's title as its slug)."""
+    (a multiselect keeps the values among them); when the link gave the value, a notice says so, why
+    (`reason`, else the options) and what is shown instead. `write`: an option as the link writes it
+    (a tab's title as its slug)."""
     ss, key = st.session_state, f"{prefix}_{name}"
     linked_value = ss.pop(f"{key}_linked", None)
     value = ss.get(key)
-    many = isinstance(value, list)  # a multiselect's
+    many = isinstance(value, (list, tuple))  # a multiselect's
     if many:
         default = [v for v in value if v in options]
-        if default == value:
+        if default == list(value):
             return
     elif value in options:
         return
     if linked_value is not None and linked_value == value:
         given = schema.format_value(tuple(linked_value) if many else linked_value)
         used = ",".join(map(write, default)) if many else write(default)
-        st.warning(f"The link had a setting that cannot be used. Ignored {name}={given}: this recording "
-                   f"has {_span(options, write)}. Using {used or 'none'} instead.")
+        reason = reason or f"this recording has {_span(options, write)}"
+        st.warning(f"The link had a setting that cannot be used. Ignored {name}={given}: {reason}. "
+                   f"Using {used or 'none'} instead.")
     ss[key] = default
 
 
@@ -123,8 +126,8 @@ def _span(options: Sequence, write: Callable[[Any], str]) -> str:
     options = list(options)
     if not options:
         return "none"
-    if all(isinstance(o, int) for o in options):
-        return f"{options[0]} to {options[-1]}"
+    if all(isinstance(o, int) and not isinstance(o, bool) for o in options):
+        return f"{write(options[0])} to {write(options[-1])}"
     return "one of: " + ", ".join(map(write, options))
 
 
