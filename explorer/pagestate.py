@@ -12,40 +12,49 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from explorer.anatomy import AnatomyPage  # noqa: F401 (Cell anatomy's, in its own module)
 from explorer.cells import CELLS, FUSED_CELLS, built_in
-from explorer.cellspec import CELL_SPECS
 from explorer.config import RunConfig
 from explorer.examples import EXAMPLE_TITLES, EXAMPLES
 from explorer.forecast.data import MISSING
 from explorer.forecast.generated import GENERATORS
 from explorer.forecast.spec import MAX_HORIZON
-from explorer.packing import MAX_HIDDEN
+from explorer.packing import MAX_HIDDEN, MAX_ROWS
+from explorer.packing import MAX_LENGTH as MAX_ROW_LENGTH
 from explorer.presets import PRESETS, presets_for
 from explorer.schema import Settings, setting, settings
 from explorer.tasks import TASKS
 from explorer.tasks.series import FORECAST_SHAPES
 from explorer.text.corpora import CORPORA
 from explorer.text.generate import MAX_LENGTH, TEMPERATURES
-from explorer.views import VIEWS
+from explorer.text.model import MAX_READ
+from explorer.views import VIEWS, views_for
 
 GRADIENT_VIEWS = {"flow": "Gradient flow", "vanishing": "Why it vanishes", "exploding": "Exploding"}
 DIRECTIONS = ("forward", "backward")
 SWEEP_LENGTHS = (5, 10, 25, 50, 100, 200)
 STREAMS = {"encoder_forward": "Encoder h_j (forward)", "encoder_backward": "Encoder h_j (backward)",
            "decoder": "Decoder s_t"}
-# Cell anatomy's cells: every spec but the ReLU RNN (the tanh one shows the same step), by title
-ANATOMY_CELLS = {"rnn_tanh": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"} | {
-    name: name[len("lstm_"):].upper() if name.startswith("lstm_") else CELL_SPECS[name].label
-    for name in CELL_SPECS if name not in ("rnn_tanh", "rnn_relu", "lstm", "gru")}
 SOURCES = {"generated": "A generated one", "upload": "Your CSV"}
 ERRORS = ("mse", "mae")
 WORDS_TASKS = ("names", "tagging")
 OWN = "own"  # the Text page's corpus "your own text" (uploaded or pasted: never in a link)
+CLAMP_STEPS = tuple(round(0.05 * k, 2) for k in range(21))  # a clamped gate's values, 0 to 1
+TEXT_VIEWS = {"sample": "Sample", "units_over_text": "Units over text", "connectivity": "Connectivity",
+              "inside_views": "Inside views"}  # the Text page's tabs, by slug
 TEMPERATURE_STEPS = tuple(round(0.1 * k, 1) for k in range(1, round(TEMPERATURES[1] * 10) + 1))
 
 
 def _text_corpus_title(name: str) -> str:
     return CORPORA[name].title if name in CORPORA else "Your own text"
+
+
+def _units(values: dict) -> tuple[int, ...]:
+    return tuple(range(values["trace"].hidden_size))
+
+
+def _clamping(values: dict) -> bool:
+    return bool(values["clamp_gate"])
 
 
 def slug(title: str) -> str:
@@ -113,6 +122,22 @@ class InsidePage(Settings):
                              bounds=(0, 1), options=lambda v: tuple(range(v["trace"].num_directions)),
                              fmt=DIRECTIONS.__getitem__, widget="select",
                              enabled=lambda v: v["trace"].num_directions > 1)
+    # Interventions: the probe rerun with one change, beside the untouched rerun
+    clamp_gate: str = setting("", "Clamp a gate", "The gate held at a value before the state update reads "
+                              "it (none: no clamp).", options=lambda v: ("", *v["trace"].gates),
+                              widget="select", enabled=lambda v: bool(v["trace"].gates))
+    clamp_value: float = setting(0.0, "… to the value", "The value the clamped gate holds.",
+                                 bounds=(0.0, 1.0), steps=CLAMP_STEPS, enabled=_clamping)
+    clamp_units: tuple[int, ...] = setting((), "… for units (none chosen: all)", "The units whose gate is "
+                                           "clamped.", options=_units, widget="multiselect",
+                                           enabled=_clamping)
+    ablate_units: tuple[int, ...] = setting((), "Zero (ablate) hidden units", "Hidden units set to 0 after "
+                                            "every step.", options=_units, widget="multiselect")
+    freeze: bool = setting(False, "Freeze W_hh at the first recording's", "Every other weight keeps this "
+                           "recording's value.", enabled=lambda v: v["can_freeze"])
+    intervene_view: str = setting("unrolled", "View", "The view of both reruns.", choices=lambda: VIEWS,
+                                  fmt=lambda n: VIEWS[n].title,
+                                  options=lambda v: tuple(view.name for view in views_for(v["trace"])))
 
 @dataclass(frozen=True)
 class AttentionPage(Settings):
@@ -131,19 +156,9 @@ class AttentionPage(Settings):
 
 
 @dataclass(frozen=True)
-class AnatomyPage(Settings):
-    cell: str = setting("lstm", "Cell", "The cell whose one step you take by hand.",
-                        choices=lambda: ANATOMY_CELLS, fmt=ANATOMY_CELLS.get, widget="segmented")
-    size: int = setting(2, "Size of x_t and h_t", "Units of the state and features of the input.",
-                        choices=lambda: (2, 3), widget="segmented")
-    seed: int = setting(0, "Weights seed", "The weights start random (seeded); the sliders on the right "
-                        "change some.", bounds=(0, 999))
-
-
-@dataclass(frozen=True)
 class ForecastPage(Settings):
-    """The Forecast page: the series, the model and how it forecasts (an uploaded CSV and its
-    columns are never in a link)."""
+    """The Forecast page: the series, the model and how it forecasts, and what the views inside the
+    trained network show (an uploaded CSV and its columns are never in a link)."""
     source: str = setting("generated", "Series", "A generated series, or a CSV of your own (uploaded "
                           "again after a link: a file never travels in one).", choices=lambda: SOURCES,
                           fmt=SOURCES.get, widget="segmented")
@@ -173,6 +188,13 @@ class ForecastPage(Settings):
     steps: int = run_setting("steps", 200, steps=(50, 100, 200, 300, 500, 1000, 2000))
     lr: float = run_setting("lr", 1e-2, steps=(1e-3, 3e-3, 1e-2, 3e-2))
     seed: int = run_setting("seed", 0)
+    tab: str = setting("gradient_through_time", "View tab", "The open tab of the views inside the trained "
+                       "network (its title in lower case, words joined by _).")
+    example: int = setting(0, "Window", "Which window of the training part the views inside show.",
+                           bounds=(0, 63), options=lambda v: tuple(range(v["trace"].batch_size)),
+                           fmt=lambda b: f"{b + 1}", widget="select")
+    t: int = setting(0, "Time step t (the cursor)", "The time step of the window every view inside marks.",
+                     bounds=(0, 100_000))
 
     def config(self) -> RunConfig:
         """The run these settings train (its window: the sequence length)."""
@@ -182,8 +204,8 @@ class ForecastPage(Settings):
 
 @dataclass(frozen=True)
 class WordsPage(Settings):
-    """The Words & names page: the task, its model, and the packing demo's layer (the typed name,
-    sentence and row lengths are never in a link)."""
+    """The Words & names page: the task, its model, and the packing demo's layer and rows (the typed
+    name or sentence is never in a link)."""
     task: str = setting("names", "Task", "A name's language from its letters (one answer), or an entity "
                         "tag for every word of a sentence (an answer per step).", choices=lambda: WORDS_TASKS,
                         fmt=lambda t: TASKS[t].title, widget="segmented")
@@ -200,6 +222,9 @@ class WordsPage(Settings):
     pack_hidden: int = setting(6, "Hidden units", "The packing demo's layer's units.", bounds=(1, MAX_HIDDEN),
                                steps=tuple(range(1, MAX_HIDDEN + 1)), message="The packing layer's hidden "
                                "units must be between {low} and {high} (got {value}).")
+    rows: tuple[int, ...] = setting((7, 5, 3, 2), "Lengths of the rows", "The real length of every row of "
+                                    "the packing demo's batch.", choices=lambda: range(1, MAX_ROW_LENGTH + 1),
+                                    bounds=(1, MAX_ROWS))
 
     def config(self) -> RunConfig:
         """The run these settings train (the task's own sequence length)."""
@@ -210,8 +235,8 @@ class WordsPage(Settings):
 
 @dataclass(frozen=True)
 class TextPage(Settings):
-    """The Text page: the corpus and model, and how the trained model is sampled (your own text,
-    the prime and a text to read are never in a link)."""
+    """The Text page: the corpus and model, how the trained model is sampled, and what the views of
+    the model show (your own text, the prime and a text to read are never in a link)."""
     corpus: str = setting("grammar", "Corpus", "The text to model: generated by our own code, or your "
                           "own (uploaded or pasted again after a link: a text never travels in one).",
                           choices=lambda: (*CORPORA, OWN), fmt=_text_corpus_title)
@@ -232,3 +257,16 @@ class TextPage(Settings):
                         bounds=(0, 2**31 - 1), step=1)
     greedy: bool = setting(False, "Also greedy (the likeliest character every time)", "A third sample "
                            "that always takes the likeliest character: it soon repeats itself.")
+    view: str = setting("sample", "View", "The open tab: samples, units over text, connectivity or the "
+                        "Inside views.", choices=lambda: TEXT_VIEWS, fmt=TEXT_VIEWS.get)
+    at: int = setting(0, "Next-character distribution at step", "The step of the first sample whose "
+                      "distribution is drawn.", bounds=(0, MAX_LENGTH - 1))
+    unit: int = setting(0, "Unit (ranked by how it follows each feature)", "The unit (or gate) that colours "
+                        "the text read, by its place in the ranking; the Inside views follow it.",
+                        bounds=(0, 999))
+    t: int = setting(-1, "Prediction t", "The prediction whose row of connectivity is drawn (-1: the last).",
+                     bounds=(-1, MAX_READ - 1))
+    inside_tab: str = setting("unrolled", "Inside views tab", "The open tab of the Inside views of the text "
+                              "read (its title in lower case, words joined by _).")
+    cursor: int = setting(0, "Time step t (the cursor)", "The character every Inside view marks.",
+                          bounds=(0, MAX_READ - 1))

@@ -145,12 +145,14 @@ def format_value(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def parse_value(default: Any, raw: str) -> Any:
-    """A URL's text as a value of the default's type; ValueError when it is not one."""
+def parse_value(default: Any, raw: str, whole: bool | None = None) -> Any:
+    """A URL's text as a value of the default's type; ValueError when it is not one. A tuple holds
+    whole numbers or names, as `whole` says (a field's type: `whole_items`), else its first item."""
     if default is MISSING:
         raise ValueError(raw)
-    if isinstance(default, tuple):  # of whole numbers or of names, as the default's first item
-        parse = int if default and isinstance(default[0], int) else _parse_name
+    if isinstance(default, tuple):
+        whole = bool(default) and isinstance(default[0], int) if whole is None else whole
+        parse = int if whole else _parse_name
         return tuple(parse(part) for part in raw.split(",")) if raw else ()
     if default is None and raw.lower() == "none":
         return None
@@ -182,7 +184,7 @@ def expected(config_class: type, name: str) -> str:
     if meta.choices is not None:
         return f"not one of {choose(meta.choices())}"
     if isinstance(default, tuple):
-        return "not a list of " + ("whole numbers" if default and isinstance(default[0], int) else "names")
+        return "not a list of " + ("whole numbers" if whole_items(config_class, name) else "names")
     if isinstance(default, bool):
         return "not 1 or 0"
     if isinstance(default, int):
@@ -211,10 +213,16 @@ def parse_query(config_class: type, params: Mapping[str, Any], prefix: str = "",
             continue
         raw = raw[-1] if isinstance(raw, (list, tuple)) and raw else raw
         try:
-            values[name] = parse_value(defaults[name], str(raw))
+            values[name] = parse_value(defaults[name], str(raw), whole_items(config_class, name))
         except ValueError:
             notices.append(f"Ignored {key}={shown(raw)}: {expected(config_class, name)}.")
     return values, notices
+
+
+def whole_items(config_class: type, name: str) -> bool | None:
+    """Whether the field is a tuple of whole numbers, by its type (None: not a tuple)."""
+    kind = next(str(f.type) for f in fields(config_class) if f.name == name)
+    return kind == "tuple[int, ...]" if kind.startswith("tuple[") else None
 
 
 def _defaults(config_class: type) -> dict[str, Any]:
@@ -305,7 +313,7 @@ def from_query(base: Any, params: Mapping[str, Any], prefix: str = "") -> tuple[
         if len(remaining) < len(problems):
             fixed = " ".join(p for p in problems if p not in remaining)
             notices.append(f"Ignored {prefix}{name}={format_value(getattr(config, name))}: {fixed} "
-                           f"Using {format_value(fallback)} instead.")
+                           f"Using {format_value(fallback) or 'none'} instead.")
             config, problems = candidate, remaining
     if problems:
         return base, [f"Ignored the link's settings: {' '.join(problems)} Using the defaults."]

@@ -1,27 +1,36 @@
 """Cell anatomy: one cell, one step, no training. Drag x_t, h_{t-1} and a few weights; every value follows."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from explorer import export, stepthrough, ui
+from explorer.anatomy import AnatomyPage, changed, weight_edits, weight_items
 from explorer.cellspec import CELL_SPECS
 from explorer.figures.anatomy import cell_step_figure
 from explorer.figures.gates import gate_title
-from explorer.pagestate import AnatomyPage
 
 P = "anatomy"
 ss = st.session_state
 
 
-def slider(label: str, key: str, low: float, high: float, value: float, help: str | None = None) -> float:
-    """A slider over [low, high] in steps of 0.05, starting at `value` (set once, through its key).
+def slider(label: str, key: str, low: float, high: float, value: float | None = None) -> float:
+    """A slider over [low, high] in steps of 0.05, starting at `value` (set once, through its key;
+    the input's and state's start as the page's settings do, or as the link says).
 
     Its value is kept for the session, so it outlives a visit to another page (or another cell).
     """
     if key not in ss:
         ss[key] = float(np.clip(value, low, high))
-    return st.slider(label, low, high, step=0.05, key=key, help=help, persist_state="session")
+    return st.slider(label, low, high, step=0.05, key=key, persist_state="session")
+
+
+def within(key: str, options: tuple) -> None:
+    """Before a widget: a value another cell or size had falls back to the first option."""
+    if ss.get(key) not in options:
+        ss[key] = options[0]
 
 
 ui.through_app()
@@ -29,14 +38,18 @@ st.title("Cell anatomy: one step by hand")
 st.caption("No training here: pick a cell, set the input x_t and the previous state by hand, and change "
            "a few of its weights. Every intermediate value of the step is recomputed as you drag.")
 
-notices = ui.url.load(P, AnatomyPage())[1] if ui.url.first_visit(P) else []
+notices = []
+if ui.url.first_visit(P):  # the link: the cell, the step's numbers and the weights changed by hand
+    linked, notices = ui.url.load(P, AnatomyPage())
+    ss[f"{P}_edits"] = {(linked.cell, linked.size, linked.seed, *where): value
+                        for where, value in weight_edits(linked.weights).items()}
 ui.url.notify(notices)
 chosen = ui.widgets.form(P, AnatomyPage(), ["cell", "size", "seed"], into=st.columns(3))
-ui.url.sync((chosen, AnatomyPage()))
 cell, size, seed = chosen.cell, chosen.size, chosen.seed
 spec = CELL_SPECS[cell]
 blocks = spec.blocks
-weights = stepthrough.example_weights(cell, size, size, int(seed))
+seeded = stepthrough.example_weights(cell, size, size, int(seed))
+weights = {name: array.copy() for name, array in seeded.items()}
 edits = ss.setdefault(f"{P}_edits", {})  # (cell, size, seed, parameter, row, column) -> value
 for (c, n, s, name, row, column), value in edits.items():
     if (c, n, s) == (cell, size, seed):
@@ -45,15 +58,17 @@ for (c, n, s, name, row, column), value in edits.items():
 inputs, weight_col = st.columns(2, gap="large")
 with inputs:
     st.subheader("What the step reads")
-    x = np.array([slider(f"$x_t[{j}]$", f"{P}_x{j}", -2.0, 2.0, 1.0 - j) for j in range(size)])
-    h_prev = np.array([slider(f"$h_{{t-1}}[{j}]$", f"{P}_h{j}", -1.0, 1.0, 0.5 - j / 2) for j in range(size)])
-    c_prev = np.array([slider(f"$c_{{t-1}}[{j}]$", f"{P}_c{j}", -2.0, 2.0, 0.5) for j in range(size)]) \
+    x = np.array([slider(f"$x_t[{j}]$", f"{P}_x{j}", -2.0, 2.0) for j in range(size)])
+    h_prev = np.array([slider(f"$h_{{t-1}}[{j}]$", f"{P}_h{j}", -1.0, 1.0) for j in range(size)])
+    c_prev = np.array([slider(f"$c_{{t-1}}[{j}]$", f"{P}_c{j}", -2.0, 2.0) for j in range(size)]) \
         if spec.has_cell_state else None
-    prev = {"y": np.array([slider(f"$y_{{t-1}}[{j}]$", f"{P}_y{j}", -2.0, 2.0, 0.5) for j in range(size)])} \
+    prev = {"y": np.array([slider(f"$y_{{t-1}}[{j}]$", f"{P}_y{j}", -2.0, 2.0) for j in range(size)])} \
         if "y" in spec.states else {}
 with weight_col:
     st.subheader("A few weights")
     pick, who = st.columns(2)
+    within(f"{P}_block", blocks)  # the link's "" is the first
+    within(f"{P}_unit", tuple(range(size)))
     block = pick.selectbox("Of the block", blocks, key=f"{P}_block", persist_state="session",
                            format_func=lambda b: "the one block (h)" if b == "h" else gate_title(b))
     unit = who.selectbox("For unit", range(size), key=f"{P}_unit", format_func=lambda u: f"unit {u}",
@@ -87,9 +102,11 @@ with st.expander("Download this figure and its numbers", icon=":material/downloa
 st.markdown("**The equations** (for every unit at once)")
 for line in stepthrough.equations(cell):
     st.latex(line)
+within(f"{P}_shown", tuple(range(size)))
 shown = st.segmented_control("The same equations with the numbers of", range(size), key=f"{P}_shown",
-                             format_func=lambda u: f"unit {u}", default=0, required=True,
-                             persist_state="session")
+                             format_func=lambda u: f"unit {u}", required=True, persist_state="session")
+ui.url.sync((replace(ui.widgets.current(P, AnatomyPage()), block="" if block == blocks[0] else block,
+                     weights=weight_items(changed(weights, seeded))), AnatomyPage()))
 for line in stepthrough.unit_latex(step, shown):
     st.latex(line)
 with st.expander("The products inside every pre-activation of this unit"):

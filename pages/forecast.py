@@ -74,22 +74,24 @@ st.caption("Train on the first 70% of a series, then forecast the next 15% (vali
            "(test) many steps ahead, against forecasts with no network: repeat the last value, repeat the "
            "last season, and a linear autoregression fitted by least squares. The scaler and the network "
            "see the training part only.")
-notices = []
-if ui.url.first_visit(P):  # the link: every setting but the uploaded file
+notices, starts = [], False  # starts: the link asks to train (read before the address bar is synced)
+if ui.url.first_visit(P):  # the link: every setting but the uploaded file, and what the views show
     notices = ui.url.load(P, ForecastPage())[1]
+    starts = ui.url.wants_run(notices)
+    ui.url.remember(P, ForecastPage())  # the tab, window and cursor wait for the trained network
 ui.url.notify(notices)
 page = ui.widgets.form(P, ForecastPage(), ["source"], into=st.container())
 series, notes = chosen_series()
 with st.sidebar:
     page = ui.widgets.form(P, page)
-ui.url.sync((page, ForecastPage()))
+ui.url.sync((ui.url.shown(P, ForecastPage()), ForecastPage()))
 for note in notes:
     st.info(note)
 if series is None:
     st.stop()
 spec = ForecastSpec(page.config(), series, horizon=page.horizon, shape=page.shape, season=page.season)
 problems = spec.problems(ui.limits())
-if ui.url.wants_run(notices) and not problems:
+if starts and not problems:
     ui.hold(RUN, ui.submit("forecast", spec))
 run = ui.current_run(RUN)
 snap = None if run is None else run.snapshot()
@@ -153,14 +155,15 @@ if snap is not None and not snap.live and snap.trace is not None:
     st.subheader("Inside: windows of the training part")
     st.caption("The last probe recording: the hidden states and gates of each window, and how much of the "
                "forecast loss's gradient reaches each step back (how far back does the forecast look?).")
-    example = st.selectbox("Window", range(trace.batch_size), key=f"{P}_example",
-                           format_func=lambda b: f"{b + 1}")
+    ui.url.fit(P, "example", range(trace.batch_size), 0)
+    example = ui.widgets.form(P, page, ["example"], into=st.container(), context={"trace": trace}).example
+    ui.url.fit(P, "t", range(trace.seq_len), 0)
     cursor = ui.time_cursor(f"{P}_t", trace.seq_len)
     ss.setdefault(f"{P}_dims", "2D")
     ss[f"{P}_units"] = [u for u in ss.get(f"{P}_units", [0]) if u < trace.hidden_size] or [0]
     options = ViewOptions(example=example, cursor=cursor, units=tuple(ss[f"{P}_units"]),
                           dims=3 if ss[f"{P}_dims"] == "3D" else 2).fit(trace)
-    tabs = ui.remembered_tabs(f"{P}_tab", ["Gradient through time", *tabs_for(trace)])
+    tabs = ui.linked_tabs(P, "tab", ["Gradient through time", *tabs_for(trace)])
     if tabs["Gradient through time"].open:
         flow = gradient_flow_line(trace.grad_norm[-1, 0], None if trace.cell_grad_norm is None else
                                   trace.cell_grad_norm[-1, 0], step=trace.step)
@@ -170,3 +173,4 @@ if snap is not None and not snap.live and snap.trace is not None:
             "Closed loop: the loss is read at every step, so each h_t gets gradient of its own. Direct: the "
             "loss is read at the end only, and the line shows how far back the forecast reaches.")
     ui.views_in_tabs(P, trace, options, tabs)
+    ui.url.sync((ui.url.shown(P, ForecastPage()), ForecastPage()))  # what a link gave and this lacks

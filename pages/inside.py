@@ -1,7 +1,5 @@
 """Inside: the Train page's run (or a small example) unrolled; every view follows one time cursor."""
 
-from dataclasses import replace
-
 import streamlit as st
 
 from explorer import RunConfig, schema, stepthrough, ui
@@ -11,10 +9,10 @@ from explorer.figures.gradients import gradient_flow_line
 from explorer.figures.scales import share_color_scales
 from explorer.interventions import Intervention, rerun, scored_by, summary
 from explorer.jobs.train import Snapshot
-from explorer.pagestate import InsidePage, slug
+from explorer.pagestate import InsidePage
 from explorer.tasks import TASKS
 from explorer.trace import Trace
-from explorer.views import ViewOptions, tabs_for, views_for
+from explorer.views import VIEWS, ViewOptions, tabs_for, views_for
 
 P = "inside"
 ss = st.session_state
@@ -81,35 +79,34 @@ def compare(by_step: dict[int, Trace], trace: Trace, options: ViewOptions) -> No
 
 def intervene(trace: Trace, first: Trace, options: ViewOptions) -> None:
     """Clamp a gate, zero units or freeze W_hh: the probe rerun beside the untouched one."""
-    units = list(range(trace.hidden_size))
-    for key in (f"{P}_clamp_units", f"{P}_ablate_units"):
-        ss[key] = [u for u in ss.get(key, []) if u in units]
-    keep(f"{P}_clamp_gate", ["", *trace.gates], "")
-    left, middle, right = st.columns(3)
-    gate = left.selectbox("Clamp a gate", ["", *trace.gates], key=f"{P}_clamp_gate", persist_state="session",
-                          format_func=lambda g: gate_title(g) if g else "none", disabled=not trace.gates)
-    value = left.slider("… to the value", 0.0, 1.0, step=0.05, key=f"{P}_clamp_value", disabled=not gate,
-                        persist_state="session")
-    held = middle.multiselect("… for units (none chosen: all)", units, key=f"{P}_clamp_units",
-                              disabled=not gate, persist_state="session")
-    ablated = middle.multiselect("Zero (ablate) hidden units", units, key=f"{P}_ablate_units",
-                                 persist_state="session")
     can_freeze = first is not trace and any(k.startswith(("weight_hh", "weight_yh")) for k in trace.params)
-    frozen = right.toggle("Freeze W_hh at the first recording's", key=f"{P}_freeze", persist_state="session",
-                          disabled=not can_freeze, help="Every other weight keeps this recording's value.")
-    change = Intervention(gate, value, tuple(held), tuple(ablated), frozen and can_freeze)
+    gates = f"gates {', '.join(trace.gates)}" if trace.gates else "no gates"
+    ui.url.fit(P, "clamp_gate", ("", *trace.gates), "", reason=f"this recording has {gates}")
+    for name in ("clamp_units", "ablate_units"):
+        ui.url.fit(P, name, range(trace.hidden_size), [])
+    ui.url.fit(P, "freeze", (False, True) if can_freeze else (False,), False,
+               reason="W_hh freezes at an earlier recording of a layer that has one, and this has none")
+    seen = {"trace": trace, "can_freeze": can_freeze}
+    left, middle, right = st.columns(3)
+    changes = ["clamp_gate", "clamp_value", "clamp_units", "ablate_units", "freeze"]
+    chosen = ui.widgets.form(P, InsidePage(), changes, into=[left, left, middle, middle, right], context=seen,
+                             labels={"clamp_gate": lambda g: gate_title(g) if g else "none"})
+    change = Intervention(chosen.clamp_gate, chosen.clamp_value, chosen.clamp_units, chosen.ablate_units,
+                          chosen.freeze and can_freeze)
     if change.empty:
         st.info("Choose a change above: the probe reruns with it, beside the untouched rerun.")
         return
     before, after = rerun(trace), rerun(trace, change, first.params)
     st.dataframe([summary(before, after)], hide_index=True)
     st.caption(f"Both reruns are scored by {scored_by(trace)}, on the same probe batch.")
-    shown = {view.title: view for view in views_for(trace)}
-    choice = st.selectbox("View", list(shown), key=f"{P}_intervene_view", persist_state="session")
+    names = [view.name for view in views_for(trace)]
+    ui.url.fit(P, "intervene_view", names, names[0])
+    view = VIEWS[ui.widgets.form(P, InsidePage(), ["intervene_view"], into=st.container(), context=seen)
+                 .intervene_view]
     for column, run, side in zip(st.columns(2), (before, after), ("untouched", "changed"), strict=True):
         with column:
             st.markdown(f"**{side.title()}**")
-            ui.view_with_downloads(shown[choice], run, options, f"{P}_intervene_{side}")
+            ui.view_with_downloads(view, run, options, f"{P}_intervene_{side}")
             st.plotly_chart(gradient_flow_line(run.grad_norm[options.layer, options.direction],
                                                None if run.cell_grad_norm is None else
                                                run.cell_grad_norm[options.layer, options.direction]),
@@ -187,14 +184,8 @@ options = ViewOptions(layer=shown.layer, direction=shown.direction, example=show
                       units=tuple(ss[f"{P}_units"]), dims=3 if ss[f"{P}_dims"] == "3D" else 2,
                       color_by=ss[f"{P}_color"]).fit(trace)
 
-names = tabs_for(trace) + ["Step-through", "Compare moments", "Interventions"]
-# a link names the tab as a slug ('compare_moments'); only the open tab is drawn: a cursor move
-# rebuilds the views in sight, not all of them
-by_slug = {slug(name): name for name in names}
-ss[f"{P}_tab"] = by_slug.get(ss.get(f"{P}_tab"), ss.get(f"{P}_tab"))
-tabs = ui.remembered_tabs(f"{P}_tab", names)
-ui.url.sync((replace(ui.widgets.current(P, InsidePage()), tab=slug(ss[f"{P}_tab_kept"])), InsidePage()),
-            *([(run_config, RunConfig())] if run_config is not None else []))
+# only the open tab is drawn: a cursor move rebuilds the views in sight, not all of them
+tabs = ui.linked_tabs(P, "tab", tabs_for(trace) + ["Step-through", "Compare moments", "Interventions"])
 ui.views_in_tabs(P, trace, options, tabs, colour_by=["time", "target"] if task else ["time"])
 if not trace.gates and tabs["Hidden states"].open:
     tabs["Hidden states"].info("A vanilla RNN has no gates: all it keeps is h_t." if not trace.states else
@@ -208,3 +199,5 @@ if tabs["Compare moments"].open:
 if tabs["Interventions"].open:
     with tabs["Interventions"]:
         intervene(trace, by_step[steps[0]], options)
+ui.url.sync((ui.url.shown(P, InsidePage()), InsidePage()),  # last: what a link gave and this lacks fell back
+            *([(run_config, RunConfig())] if run_config is not None else []))

@@ -1,6 +1,7 @@
 """Text: a character-level language model trained live, sampled at any moment, looked inside."""
 
 import math
+from dataclasses import replace
 
 import streamlit as st
 
@@ -11,7 +12,7 @@ from explorer.figures.connectivity import connectivity_figure
 from explorer.figures.text import CharLossCurve, next_char_figure, units_over_text
 from explorer.history import history_columns
 from explorer.jobs.text import ReadSpec, SampleSpec, TextRun
-from explorer.pagestate import OWN, TextPage
+from explorer.pagestate import OWN, TEXT_VIEWS, TextPage
 from explorer.text.corpora import CORPORA
 from explorer.text.corpus import load_corpus, remember, text_from_upload
 from explorer.text.generate import sample_problems
@@ -30,12 +31,25 @@ st.caption("The network reads a text one character at a time and predicts the ne
            "sample from it at any moment, and see which units follow quotes, brackets or the "
            "position in a line, and how far back each prediction leans.")
 
-notices = []
+notices, starts = [], False  # starts: the link asks to train (read before the address bar is synced)
 if ui.url.first_visit(P):  # the link: every setting, the sampler's too; never your own text
     notices = ui.url.load(P, TextPage())[1]
+    starts = ui.url.wants_run(notices)
+    ui.url.remember(P, TextPage())  # what the views show waits for a trained model
+    if starts:  # once the run has ended, the link shows what the model does: Sample and Read it
+        ui.url.press_later(P, "sample", "read")
 ui.url.notify(notices)
 page = ui.widgets.form(P, TextPage(), ["corpus", "cell", "hidden", "steps"], into=st.columns(4))
-ui.url.sync((page, TextPage()))  # here: the page stops early until a model is trained
+
+
+def sync_url() -> None:
+    """The address bar: the settings and what the views show (the connectivity row: -1 at the last)."""
+    shown, reading = ui.url.shown(P, TextPage(), ("view", "inside_tab")), ss.get(f"{P}_reading")
+    last = None if reading is None else len(reading.text) - 1
+    ui.url.sync((replace(shown, t=-1) if shown.t == last else shown, TextPage()))
+
+
+sync_url()  # here: the page stops early until a model is trained
 own_text, problem = "", ""
 if page.corpus == OWN:
     upload = st.file_uploader("Upload a .txt file (UTF-8, at most 1 MB)", type=["txt"], key=f"{P}_upload",
@@ -61,7 +75,7 @@ config = RunConfig(task="text", corpus=corpus_key if not problem else "grammar",
                    hidden_size=page.hidden, steps=page.steps, seq_len=32, batch_size=32, lr=1e-2,
                    probe_every=10)
 problems = [problem] if problem else config.validate(ui.limits())
-if ui.url.wants_run(notices) and not problems:
+if starts and not problems:
     ui.hold(RUN_KEY, ui.submit("text", TextRun(config, own_text)))
 train_col, stop_col, _ = st.columns([1, 1, 4])
 if train_col.button("Train", key=f"{P}_start", type="primary", disabled=bool(problems)):
@@ -119,8 +133,7 @@ if snap is None or snap.weights is None:
     st.stop()
 
 st.subheader(f"The model at step {snap.weights_step}")
-sample_tab, units_tab, connect_tab, inside_tab = st.tabs(["Sample", "Units over text", "Connectivity",
-                                                          "Inside views"])
+sample_tab, units_tab, connect_tab, inside_tab = ui.linked_tabs(P, "view", list(TEXT_VIEWS.values())).values()
 
 
 def follow_unit(ranked) -> None:
@@ -138,14 +151,15 @@ def ask(kind: str, spec):
 
 with sample_tab:
     c = st.columns(6)
-    prime = c[0].text_input("Prime", value="The " if "T" in snap.alphabet else "", key=f"{P}_prime",
-                            max_chars=200, **KEEP)
+    ss.setdefault(f"{P}_prime", "The " if "T" in snap.alphabet else "")
+    prime = c[0].text_input("Prime", key=f"{P}_prime", max_chars=200, **KEEP)
     knobs = ("length", "temperature", "temperature2", "top_k", "seed", "greedy")
     page = ui.widgets.form(P, page, knobs, into=[*c[1:], st.container()])
     wrong = sample_problems(snap.alphabet, prime, page.length, page.temperature, page.top_k)
     for problem in wrong:
         st.warning(problem)
-    if st.button("Sample", key=f"{P}_sample", type="primary", disabled=bool(wrong)):
+    if st.button("Sample", key=f"{P}_sample", type="primary", disabled=bool(wrong)) or (
+            ui.url.pressed(P, "sample", not wrong and not snap.live)):
         temperatures = (page.temperature, page.temperature2) + ((0.0,) if page.greedy else ())
         ss[f"{P}_samples"] = ask("text_sample", SampleSpec(snap.config, snap.alphabet, snap.weights, prime,
                                                           page.length, temperatures, page.top_k, page.seed))
@@ -156,19 +170,21 @@ with sample_tab:
             column.markdown(f"**{name}**")
             column.code(sample.prime + sample.text, language=None, wrap_lines=True)
         first = samples[0]
-        at = st.slider("Next-character distribution at step", 0, len(first.text) - 1, 0, key=f"{P}_at")
+        ui.url.fit(P, "at", range(len(first.text)), 0)
+        at = st.slider("Next-character distribution at step", 0, len(first.text) - 1, key=f"{P}_at")
         st.plotly_chart(next_char_figure(first.top(at), first.text[at],
                                          f"after {first.prime + first.text[:at]!r}"[-80:]), key=f"{P}_dist")
 
 with units_tab:
     corpus = _corpus(snap.config.corpus)
-    default = corpus.text[:80]
-    text = st.text_area(f"Text to read (2–{MAX_READ} characters of the alphabet)", default,
-                        key=f"{P}_read_text", max_chars=MAX_READ)
+    ss.setdefault(f"{P}_read_text", corpus.text[:80])
+    text = st.text_area(f"Text to read (2–{MAX_READ} characters of the alphabet)", key=f"{P}_read_text",
+                        max_chars=MAX_READ)
     wrong = read_problems(snap.alphabet, text)
     for problem in wrong:
         st.warning(problem)
-    if st.button("Read it", key=f"{P}_read", type="primary", disabled=bool(wrong)):
+    if st.button("Read it", key=f"{P}_read", type="primary", disabled=bool(wrong)) or (
+            ui.url.pressed(P, "read", not wrong and not snap.live)):
         ss[f"{P}_reading"] = ask("text_read", ReadSpec(snap.config, snap.alphabet, snap.weights, text,
                                                          snap.weights_step))
         ss[f"{P}_read_step"] = snap.weights_step
@@ -179,6 +195,8 @@ with units_tab:
                        f"for step {snap.weights_step}'s.")
         ranked = reading.units
         choices = [f"{r.series} unit {r.unit} — {r.feature}, r = {r.r:+.2f}" for r in ranked.itertuples()]
+        ui.url.fit(P, "unit", range(len(choices)), 0)
+        ss.setdefault(f"{P}_inside_units", [int(ranked.unit[ss[f"{P}_unit"]])])  # a linked unit, followed
         pick = st.selectbox("Unit (ranked by how it follows each feature)", range(len(choices)),
                             format_func=lambda k: choices[k], key=f"{P}_unit", on_change=follow_unit,
                             args=(ranked,))
@@ -195,7 +213,11 @@ with connect_tab:
     if reading is None:
         st.info("Read a text in *Units over text* first: its connectivity is drawn here.")
     else:
-        t = st.slider("Prediction t", 0, len(reading.text) - 1, len(reading.text) - 1, key=f"{P}_t")
+        last = len(reading.text) - 1
+        if ss.get(f"{P}_t") == -1:
+            ss[f"{P}_t"] = last  # the last prediction: all it leans on
+        ui.url.fit(P, "t", range(last + 1), last)
+        t = st.slider("Prediction t", 0, last, key=f"{P}_t")
         st.plotly_chart(connectivity_figure(reading.connectivity, list(reading.text), t),
                         key=f"{P}_connectivity_chart")
 
@@ -205,8 +227,10 @@ with inside_tab:
         st.info("Read a text in *Units over text* first: every Inside view of it is drawn here.")
     else:
         trace = reading.trace
+        ui.url.fit(P, "cursor", range(trace.seq_len), 0)
         cursor = ui.time_cursor(f"{P}_cursor", trace.seq_len)
         options = ViewOptions(cursor=cursor, units=tuple(ss.get(f"{P}_inside_units", [0])),
                               classes=trace.vocab).fit(trace)
-        tabs = ui.remembered_tabs(f"{P}_inside_tab", tabs_for(trace))
+        tabs = ui.linked_tabs(P, "inside_tab", tabs_for(trace))
         ui.views_in_tabs(f"{P}_inside", trace, options, tabs)
+sync_url()

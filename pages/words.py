@@ -152,13 +152,15 @@ st.caption("A batch of unequal lengths is padded to the longest. Run the layer o
            "rows keep stepping through the padding: their h_n is not their last real state, silently. "
            "`pack_padded_sequence` stops each row at its own length.")
 cols = st.columns(3)
-text = cols[0].text_input("Lengths of the rows", "7, 5, 3, 2", key=f"{P}_lengths", max_chars=40,
-                          persist_state="session")
+ss.setdefault(f"{P}_lengths", ", ".join(map(str, page.rows)))  # typed; the link holds them as numbers
+text = cols[0].text_input("Lengths of the rows", key=f"{P}_lengths", max_chars=40, persist_state="session")
 page = ui.widgets.form(P, page, ["pack_cell", "pack_hidden"], into=cols[1:])
-ui.url.sync((page, start(page.task)))
 lengths, messages = parse_lengths(text)
 pack_spec = PackingSpec(page.pack_cell, page.pack_hidden, lengths)
 messages = messages or pack_spec.validate()
+if not messages:
+    ss[f"{P}_rows"] = list(lengths)
+ui.url.sync((ui.widgets.current(P, page), start(page.task)))
 for message in messages:
     st.warning(message)
 packing = None if messages else packed(pack_spec)

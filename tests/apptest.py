@@ -16,7 +16,7 @@ RUN_KEY = "train_run"
 TIMEOUT = 30  # seconds for one script run; the first imports torch
 JOIN_TIMEOUT = 90  # seconds, a ceiling: a small run ends in a few; a busy 2-core box is slower
 WIDGET_KINDS = ("select_slider", "selectbox", "number_input", "toggle", "slider", "checkbox", "radio",
-                "text_input", "text_area", "segmented_control")
+                "text_input", "text_area", "segmented_control", "multiselect")
 
 
 def open_app(path: str = "app.py", query: dict | None = None) -> AppTest:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from apptest import widget
 from plotly_charts import charts
 from streamlit.testing.v1 import AppTest
 
@@ -111,6 +112,52 @@ def test_forecast_link_opens_its_series_model_and_forecast(opened):
     assert at.number_input(key="forecast_horizon").value == 12
 
 
+def trained(at: AppTest, handle: str) -> list[str]:
+    """The run a `run=1` link started, ended, the page drawn again; the notices of both drawings
+    (a finished run cached by the job layer draws everything at once)."""
+    shown = notices(at)
+    assert at.session_state[handle].join(90), "the run did not end in time"
+    at.run()
+    assert not at.exception, at.exception
+    return shown + notices(at)
+
+
+def cursor_at(figure: dict) -> set[float]:
+    return {(s["x0"] + s["x1"]) / 2 for s in figure["layout"]["shapes"] if s.get("name") == "cursor"}
+
+
+FORECAST_RUN = dict(window="24", horizon="6", steps="50", hidden="8", run="1")
+
+
+def test_forecast_link_opens_the_views_inside_on_its_tab_window_and_cursor(opened):
+    at = opened("forecast", **FORECAST_RUN, tab="gates", t="5", example="2")
+    assert trained(at, "forecast_run") == []
+    ss = at.session_state
+    assert (ss["forecast_tab"], ss["forecast_t"], ss["forecast_example"]) == ("Gates", 5, 2)
+    assert at.selectbox(key="forecast_example").value == 2 and at.slider(key="forecast_t").value == 5
+    assert cursor_at(charts(at)["forecast_gates"]) == {5}
+    assert (at.query_params["tab"], at.query_params["t"], at.query_params["example"]) == ("gates", "5", "2")
+    at.selectbox(key="forecast_example").set_value(3).run()
+    at.slider(key="forecast_t").set_value(7).run()
+    assert (at.query_params["example"], at.query_params["t"]) == ("3", "7")
+    at.session_state["forecast_tab"] = "Trajectory"
+    assert at.run().query_params["tab"] == "trajectory"
+
+
+def test_forecast_links_tab_window_and_cursor_the_network_lacks_fall_back_with_notices(opened):
+    at = opened("forecast", **FORECAST_RUN, tab="bogus", t="400", example="9")
+    assert trained(at, "forecast_run") == [
+        "The link had a setting that cannot be used. Ignored example=9: this recording has 0 to 7. Using 0 "
+        "instead.",
+        "The link had a setting that cannot be used. Ignored t=400: this recording has 0 to 23. Using 0 "
+        "instead.",
+        "The link had a setting that cannot be used. Ignored tab=bogus: this recording has one of: "
+        "gradient_through_time, unrolled, hidden_states, gates, trajectory, connectivity. Using "
+        "gradient_through_time instead."]
+    assert (at.session_state["forecast_t"], at.session_state["forecast_example"]) == (0, 0)
+    assert "forecast_flow" in charts(at) and not {"tab", "t", "example"} & set(at.query_params)
+
+
 def test_words_link_opens_the_task_its_model_and_the_packing_layer(opened):
     """Tagging starts bidirectional, so its link need not say so; what differs from that, it does."""
     at = opened("words", task="tagging", cell="gru", hidden="16", pack_cell="rnn_tanh", pack_hidden="3")
@@ -125,6 +172,20 @@ def test_words_link_opens_the_task_its_model_and_the_packing_layer(opened):
     at = opened("words", pack_hidden="99")
     assert notices(at) == ["The link had a setting that cannot be used. Ignored pack_hidden=99: The packing "
                            "layer's hidden units must be between 1 and 16 (got 99). Using 6 instead."]
+
+
+def test_words_link_opens_the_packing_demo_on_its_rows(opened):
+    """The rows are typed as text and linked as numbers."""
+    at = opened("words", rows="4,4,1", pack_cell="gru")
+    assert at.text_input(key="words_lengths").value == "4, 4, 1" and not notices(at)
+    assert "Padded: 12 steps · packed: 9 steps" in charts(at)["words_steps_grid"]["layout"]["title"]["text"]
+    at.text_input(key="words_lengths").set_value("6 2").run()
+    assert (at.query_params["rows"], at.query_params["pack_cell"]) == ("6,2", "gru")
+    at = opened("words", rows="99,3")
+    assert notices(at) == ["The link had a setting that cannot be used. Ignored rows=99,3: Unknown lengths "
+                           "of the rows 99. Choose one of: " + ", ".join(map(str, range(1, 21)))
+                           + ". Using 7,5,3,2 instead."]
+    assert at.text_input(key="words_lengths").value == "7, 5, 3, 2" and "rows" not in at.query_params
 
 
 def test_text_link_opens_the_corpus_the_model_and_the_sampler(opened):
@@ -142,6 +203,64 @@ def test_text_link_opens_the_corpus_the_model_and_the_sampler(opened):
                            "must be between 0.1 and 2 (got 9). Using 0.5 instead."]
 
 
+@pytest.mark.parametrize(("page", "handle", "query"), [
+    ("forecast", "forecast_run", {"steps": "50", "hidden": "8"}),
+    ("text", "text_run", {"steps": "100", "hidden": "16"})])
+def test_a_link_with_run_1_trains_what_it_describes(opened, page, handle, query):
+    """The page reads `run=1` before the address bar is rewritten to its settings (it read it after)."""
+    at = opened(page, run="1", **query)
+    config = at.session_state[handle].snapshot().config
+    assert (config.steps, config.hidden_size) == (int(query["steps"]), int(query["hidden"]))
+    assert "run" not in at.query_params and at.query_params["steps"] == query["steps"]
+
+
+TEXT_RUN = dict(steps="100", hidden="16", run="1")
+
+
+def test_text_link_opens_the_trained_models_views_where_they_were(opened):
+    """A link that trains samples and reads (the default prime and text) once the run has ended, and
+    opens the tab, distribution step, unit, connectivity row, Inside views tab and cursor it names."""
+    at = opened("text", **TEXT_RUN, view="connectivity", at="4", unit="1", t="5", inside_tab="gates",
+                cursor="3")
+    assert trained(at, "text_run") == []
+    ss = at.session_state
+    assert (ss["text_view"], ss["text_inside_tab"]) == ("Connectivity", "Gates")
+    assert (at.slider(key="text_at").value, at.selectbox(key="text_unit").value) == (4, 1)
+    assert (at.slider(key="text_t").value, at.slider(key="text_cursor").value) == (5, 3)
+    shown, ranked = charts(at), ss["text_reading"].units
+    assert "t = 5" in [trace.get("name") for trace in shown["text_connectivity_chart"]["data"]]
+    assert f"{ranked.series[1]} unit {ranked.unit[1]} over the text" in \
+        shown["text_units_chart"]["layout"]["title"]["text"]
+    assert ss["text_inside_units"] == [int(ranked.unit[1])]  # the Inside views follow the linked unit
+    assert cursor_at(shown["text_inside_gates"]) == {3}
+    assert len(at.code) == 2  # the samples, at the link's temperatures
+    assert {k: at.query_params[k] for k in ("view", "at", "unit", "t", "inside_tab", "cursor")} == dict(
+        view="connectivity", at="4", unit="1", t="5", inside_tab="gates", cursor="3")
+    at.slider(key="text_t").set_value(79).run()  # the last prediction: the default
+    at.selectbox(key="text_unit").set_value(2).run()
+    at.session_state["text_view"] = "Units over text"
+    at.run()
+    assert "t" not in at.query_params
+    assert (at.query_params["unit"], at.query_params["view"]) == ("2", "units_over_text")
+
+
+def test_text_links_views_the_model_lacks_fall_back_with_notices(opened):
+    at = opened("text", view="bogus")
+    assert notices(at) == ["The link had a setting that cannot be used. Ignored view=bogus: Unknown view "
+                           "'bogus'. Choose one of: sample, units_over_text, connectivity, inside_views. "
+                           "Using sample instead."]
+    at = opened("text", **TEXT_RUN, at="1999", unit="999", t="99", inside_tab="bogus", cursor="99")
+    shown = [notice.removeprefix("The link had a setting that cannot be used. Ignored ")
+             for notice in trained(at, "text_run")]
+    reading = at.session_state["text_reading"]
+    assert shown[:4] == ["at=1999: this recording has 0 to 199. Using 0 instead.",
+                         f"unit=999: this recording has 0 to {len(reading.units) - 1}. Using 0 instead.",
+                         "t=99: this recording has 0 to 79. Using 79 instead.",
+                         f"cursor=99: this recording has 0 to {reading.trace.seq_len - 1}. Using 0 instead."]
+    assert shown[4].startswith("inside_tab=bogus: this recording has one of: unrolled, hidden_states, gates")
+    assert len(shown) == 5 and not {"at", "unit", "t", "inside_tab", "cursor"} & set(at.query_params)
+
+
 def test_anatomy_and_shapes_links_open_their_settings(opened):
     at = opened("anatomy", cell="gru", size="3", seed="4")
     assert (at.session_state["anatomy_cell"], at.session_state["anatomy_size"], at.number_input(
@@ -150,6 +269,42 @@ def test_anatomy_and_shapes_links_open_their_settings(opened):
     at = opened("shapes", cell="gru", hidden_size="7", batch_first="0")
     texts = " ".join(m.value for m in at.markdown)
     assert "**`output`** has shape **`(6, 4, 7)`**" in texts  # (length, batch, hidden): time first
+
+
+ANATOMY = dict(cell="gru", size="3", seed="4", x0="-1.5", h2="0.25", block="z", unit="2",
+               weights="ih_5_1_250,b_3_-75", shown="1")
+
+
+def test_anatomy_link_opens_the_steps_numbers_and_the_weights_changed_by_hand(opened):
+    """W_iz[2, 1] = 2.5 (row 1 · 3 + 2 of W_ih) on the sliders shown; b_iz[0] = -0.75 behind them."""
+    at = opened("anatomy", **ANATOMY)
+    assert not notices(at)
+    assert (at.slider(key="anatomy_x0").value, at.slider(key="anatomy_h2").value) == (-1.5, 0.25)
+    assert (at.selectbox(key="anatomy_block").value, at.selectbox(key="anatomy_unit").value) == ("z", 2)
+    assert at.segmented_control(key="anatomy_shown").value == 1
+    assert at.slider(key="anatomy_w_gru_3_4_weight_ih_5_1").value == 2.5
+    assert dict(at.query_params) == ANATOMY | {"weights": "b_3_-75,ih_5_1_250"}
+    at.slider(key="anatomy_x1").set_value(0.5).run()
+    at.slider(key="anatomy_w_gru_3_4_weight_hh_5_0").set_value(-1.0).run()
+    at.selectbox(key="anatomy_unit").set_value(0).run()
+    assert at.slider(key="anatomy_w_gru_3_4_bias_ih_3_None").value == -0.75
+    assert (at.query_params["x1"], at.query_params["weights"]) == ("0.5", "b_3_-75,hh_5_0_-100,ih_5_1_250")
+    assert "unit" not in at.query_params  # unit 0: the default
+    at.selectbox(key="anatomy_block").set_value("r").run()
+    assert "block" not in at.query_params  # the cell's first block: the default
+
+
+def test_anatomy_links_numbers_and_weights_that_do_not_fit_fall_back_with_notices(opened):
+    at = opened("anatomy", cell="gru", x0="5", block="o", shown="2", weights="ih_1_0_100,ih_99_0_100")
+    prefix = "The link had a setting that cannot be used. Ignored "
+    assert notices(at) == [
+        prefix + "x0=5.0: x_t[0] must be between -2 and 2 (got 5). Using 1.0 instead.",
+        prefix + "block=o: The GRU has no block 'o': one of r, z, n. Using r instead.",
+        prefix + "weights=ih_1_0_100,ih_99_0_100: Weights ih_99_0_100 are not of the GRU with size 2, within "
+                 "±3. Using ih_1_0_100 instead.",
+        prefix + "shown=2: No shown 2: the cell has 2 units (0 to 1). Using 0 instead."]
+    assert (at.slider(key="anatomy_x0").value, at.selectbox(key="anatomy_block").value) == (1.0, "r")
+    assert at.query_params["weights"] == "ih_1_0_100" and "x0" not in at.query_params
 
 
 def test_inside_link_opens_the_example_tab_cursor_and_probe_example(opened):
@@ -176,6 +331,54 @@ def test_a_tampered_view_falls_back_with_a_notice_saying_what_was_used(opened):
                            "preset 'no-such'. Choose one of: " + ", ".join(presets_for("gradients"))
                            + ". Using lab-vanishing instead."]
     assert at.session_state["gradients_preset"] == "lab-vanishing"
+
+
+def test_a_link_to_a_tab_the_recording_lacks_opens_the_first_with_a_notice(opened):
+    """A vanilla RNN has no gates: the link's tab falls back, and the notice lists the tabs it has."""
+    at = opened("inside", preset="rnn_mod3", tab="gates")
+    assert notices(at) == [
+        "The link had a setting that cannot be used. Ignored tab=gates: this recording has one of: unrolled, "
+        "hidden_states, trajectory, connectivity, step_through, compare_moments, interventions. Using "
+        "unrolled instead."]
+    assert at.session_state["inside_tab"] == "Unrolled" and "tab" not in at.query_params
+    at.session_state["inside_tab"] = "Step-through"
+    assert at.run().query_params["tab"] == "step_through"
+
+
+INTERVENTION = dict(clamp_gate="f", clamp_value="0.25", clamp_units="0,2", ablate_units="1", freeze="1",
+                    intervene_view="gates")
+
+
+def test_inside_link_opens_the_intervention_it_names(opened):
+    """The forget gate of units 0 and 2 clamped to 0.25, unit 1 zeroed, W_hh frozen at the first recording:
+    the page reruns the probe with that change, and each control shows it."""
+    at = opened("inside", preset="lstm_parity", tab="interventions", **INTERVENTION)
+    assert not notices(at)
+    shown = {key: widget(at, f"inside_{key}").value for key in INTERVENTION}
+    assert shown == dict(clamp_gate="f", clamp_value=0.25, clamp_units=[0, 2], ablate_units=[1], freeze=True,
+                         intervene_view="gates")
+    assert charts(at)["inside_intervene_changed"]["layout"]["meta"]["view"] == "gates"
+    assert at.dataframe[0].value["largest output change"][0] > 0
+    assert {k: at.query_params[k] for k in INTERVENTION} == INTERVENTION
+    at.multiselect(key="inside_ablate_units").select(3).run()
+    at.select_slider(key="inside_clamp_value").set_value(0.5).run()
+    at.toggle(key="inside_freeze").set_value(False).run()
+    assert (at.query_params["ablate_units"], at.query_params["clamp_value"]) == ("1,3", "0.5")
+    assert "freeze" not in at.query_params
+
+
+def test_inside_links_intervention_the_recording_cannot_take_falls_back_with_notices(opened):
+    """A vanilla RNN has no gates to clamp, 16 units and no gate views."""
+    at = opened("inside", preset="rnn_mod3", tab="interventions", clamp_gate="f", clamp_units="x",
+                ablate_units="1,99", intervene_view="gates")
+    prefix = "The link had a setting that cannot be used. Ignored "
+    assert notices(at) == [prefix + "clamp_units='x': not a list of whole numbers.",
+                           prefix + "clamp_gate=f: this recording has no gates. Using none instead.",
+                           prefix + "ablate_units=1,99: this recording has 0 to 15. Using 1 instead.",
+                           prefix + "intervene_view=gates: this recording has one of: unrolled, hidden, "
+                                    "trajectory, connectivity. Using unrolled instead."]
+    assert at.multiselect(key="inside_ablate_units").value == [1]
+    assert at.query_params["ablate_units"] == "1" and "clamp_gate" not in at.query_params
 
 
 @pytest.mark.parametrize(("page", "key", "extra"), [("train", "train_preset", ["Custom"]),

@@ -7,13 +7,15 @@ writes the address bar on every run (`sync`). `explorer.schema` does the reading
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from explorer import schema
+from explorer.pagestate import slug
 from explorer.ui import widgets
 
 RUN = "run"  # ?run=1: the link also starts the run it describes
@@ -72,6 +74,20 @@ def wants_run(notices: list[str]) -> bool:
     return linked().get(RUN) == "1" and not notices
 
 
+def press_later(prefix: str, *buttons: str) -> None:
+    """The link asks for what these buttons draw (a sample, a reading), once the page can: `pressed`."""
+    st.session_state[f"{prefix}_link_presses"] = set(buttons)
+
+
+def pressed(prefix: str, button: str, ready: bool) -> bool:
+    """True once, when `ready`, for a button `press_later` named: the link presses it."""
+    asked = st.session_state.get(f"{prefix}_link_presses", set())
+    if not ready or button not in asked:
+        return False
+    asked.discard(button)
+    return True
+
+
 def remember(prefix: str, base: Any) -> None:
     """Note the values the link gave settings whose options depend on data the page has yet to
     load (a recording's length, its training steps), for `fit`."""
@@ -80,14 +96,44 @@ def remember(prefix: str, base: Any) -> None:
             st.session_state[f"{prefix}_{name}_linked"] = st.session_state[f"{prefix}_{name}"]
 
 
-def fit(prefix: str, name: str, options: Sequence, default: Any) -> None:
-    """Before a widget whose options depend on data: keep its value among them, else `default`;
-    when the link gave the value, a notice says so and what is shown instead."""
+def fit(prefix: str, name: str, options: Sequence, default: Any, write: Callable[[Any], str] = str,
+        reason: str = "") -> None:
+    """Before a widget whose options depend on data: keep its value among them, else `default`
+    (a multiselect keeps the values among them); when the link gave the value, a notice says so, why
+    (`reason`, else the options) and what is shown instead. `write`: an option as the link writes it
+    (a tab's title as its slug)."""
     ss, key = st.session_state, f"{prefix}_{name}"
     linked_value = ss.pop(f"{key}_linked", None)
-    if ss.get(key) in options:
+    value = ss.get(key)
+    many = isinstance(value, (list, tuple))  # a multiselect's
+    if many:
+        default = [v for v in value if v in options]
+        if default == list(value):
+            return
+    elif value in options:
         return
-    if linked_value is not None and linked_value == ss.get(key):
-        st.warning(f"The link had a setting that cannot be used. Ignored {name}={linked_value}: this "
-                   f"recording has {options[0]} to {options[-1]}. Using {default} instead.")
+    if linked_value is not None and linked_value == value:
+        given = schema.format_value(tuple(linked_value) if many else linked_value)
+        used = ",".join(map(write, default)) if many else write(default)
+        reason = reason or f"this recording has {_span(options, write)}"
+        st.warning(f"The link had a setting that cannot be used. Ignored {name}={given}: {reason}. "
+                   f"Using {used or 'none'} instead.")
     ss[key] = default
+
+
+def _span(options: Sequence, write: Callable[[Any], str]) -> str:
+    """A recording's options in a sentence: '0 to 19' for numbers, 'one of: a, b' for names."""
+    options = list(options)
+    if not options:
+        return "none"
+    if all(isinstance(o, int) and not isinstance(o, bool) for o in options):
+        return f"{write(options[0])} to {write(options[-1])}"
+    return "one of: " + ", ".join(map(write, options))
+
+
+def shown(prefix: str, base: Any, tabs: Sequence[str] = ("tab",)) -> Any:
+    """What the page shows now (`widgets.current`), each of its `tabs` settings as a link writes
+    it: the open tab's slug (kept by `ui.views.remembered_tabs`), or the link's until it is drawn."""
+    ss, state = st.session_state, widgets.current(prefix, base)
+    return replace(state, **{name: slug(ss.get(f"{prefix}_{name}_kept", getattr(state, name)))
+                             for name in tabs})

@@ -1,4 +1,5 @@
-"""Pieces the views pages share: a view with its downloads, views in tabs, the time cursor."""
+"""Pieces the views pages share: a view with its downloads, views in tabs (a link names the open
+one), the time cursor."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explorer import export
+from explorer.pagestate import slug
+from explorer.ui import url
 from explorer.ui.charts import live_chart
 from explorer.views import MAX_UNITS, views_for
 
@@ -77,3 +80,13 @@ def remembered_tabs(key: str, names: list[str]) -> dict:
     if ss.get(key) != tab:
         ss[key] = tab
     return dict(zip(names, st.tabs(names, key=key, on_change="rerun"), strict=True))
+
+
+def linked_tabs(prefix: str, name: str, names: list[str]) -> dict:
+    """`remembered_tabs` whose open tab is the page's setting `name` (key `{prefix}_{name}`): a link
+    names the tab by its slug ('compare_moments'); one this page lacks falls back to the first tab,
+    with a notice (`url.fit`). The address bar reads it back with `url.shown`."""
+    ss, key = st.session_state, f"{prefix}_{name}"
+    ss[key] = {slug(tab): tab for tab in names}.get(ss.get(key), ss.get(key))
+    url.fit(prefix, name, names, names[0], write=slug)
+    return remembered_tabs(key, names)
