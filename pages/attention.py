@@ -42,6 +42,7 @@ notices = []
 if ui.url.first_visit(P):  # the link: the run's settings and what the page shows
     config, notices = ui.url.load(P, DEFAULT)
     notices += ui.url.load(P, AttentionPage())[1]
+    ui.url.remember(P, AttentionPage())  # the example, stream, view and cursor wait for a trained model
     if ui.url.wants_run(notices):
         ui.hold(RUN_KEY, ui.submit("seq2seq", config))
 with st.sidebar:  # every setting outlives a visit to another page
@@ -126,12 +127,13 @@ def inside_views(enc: Trace, dec: Trace, example: int, target_vocab: tuple[str, 
     chosen = ui.widgets.current(P, AttentionPage())
     trace = found.get(chosen.stream, next(iter(found.values())))[0]
     views = {v.name: v for v in sorted(views_for(trace), key=lambda v: v.name != "hidden")}
-    if chosen.view not in views:  # a vanilla RNN has no gates
-        ss.attention_view = "hidden"
+    ui.url.fit(P, "stream", tuple(found), next(iter(found)))
+    ui.url.fit(P, "view", tuple(views), "hidden")  # a vanilla RNN has no gates
     chosen = ui.widgets.form(P, AttentionPage(), ["stream", "view"], into=st.columns(2),
                              context={"streams": found, "views": views})
     trace, direction = found[chosen.stream]
     view = views[chosen.view]
+    ui.url.fit(P, "cursor", range(trace.length(example)), 0)
     cursor = ui.time_cursor(f"{P}_cursor", trace.length(example))
     options = ViewOptions(direction=direction, example=example, cursor=cursor,
                           classes=target_vocab if trace.predictions is not None else None).fit(trace)
@@ -179,6 +181,7 @@ def live_panel() -> None:
     enc, dec = snap.encoder, snap.decoder
     sources = ["".join(enc.vocab[i] for i in row[:n]) for row, n in zip(enc.inputs, enc.lengths, strict=True)]
     st.subheader(f"Inside the model at step {enc.step}")
+    ui.url.fit(P, "example", range(len(sources)), 0)
     answer = {"example": lambda i: f"{sources[i]} → {run_task.solve(sources[i])}"}
     example = ui.widgets.form(P, AttentionPage(), ["example"], into=st.container(),
                               context={"sources": sources}, labels=answer).example

@@ -396,3 +396,16 @@ def test_every_preset_belongs_to_a_page_and_uses_values_its_widgets_offer():
         assert preset.pages and set(preset.pages) <= {"train", "gradients", "race"}, name
         assert preset.config().validate() == [], name
         assert set(preset.cells) <= set(CELLS), name
+
+
+def test_attention_links_view_and_cursor_the_model_lacks_fall_back_with_notices(opened):
+    """A tanh encoder-decoder has no gates, and its 5-step streams no step 99."""
+    at = opened("attention", cell="rnn_tanh", steps="50", seq_len="5", hidden_size="16", view="gates",
+                cursor="99", run="1")
+    assert at.session_state["attention_run"].join(90), "the run did not end in time"
+    at.run()
+    prefix = "The link had a setting that cannot be used. Ignored "
+    found = notices(at)
+    assert prefix + "view=gates: this recording has one of: hidden" in found[0]
+    assert found[1].startswith(prefix + "cursor=99: this recording has 0 to ")
+    assert (at.session_state["attention_view"], at.session_state["attention_cursor"]) == ("hidden", 0)

@@ -59,7 +59,7 @@ def test_ablating_every_unit_of_a_jordan_network_leaves_only_its_output_bias():
     torch.manual_seed(2)
     jordan = CELLS["jordan"].module(2, 5, batch_first=True, output_size=1)
     changed = rerun(trace_rnn(jordan, torch.randn(2, 6, 2)), Intervention(ablate_units=tuple(range(5))))
-    np.testing.assert_allclose(changed.output, float(jordan.bias_hy_l0), atol=1e-6)
+    np.testing.assert_allclose(changed.output, float(jordan.bias_hy_l0.detach()), atol=1e-6)
     with pytest.raises(ValueError, match="no W_hh to freeze"):
         rerun(trace_rnn(resolve("custom", EXAMPLE).module(2, 3, batch_first=True), torch.randn(1, 4, 2)),
               Intervention(freeze_whh=True), {})
