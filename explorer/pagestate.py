@@ -16,6 +16,7 @@ from explorer.anatomy import AnatomyPage  # noqa: F401 (Cell anatomy's, in its o
 from explorer.cells import CELLS, FUSED_CELLS, built_in
 from explorer.config import RunConfig
 from explorer.examples import EXAMPLE_TITLES, EXAMPLES
+from explorer.figures.trajectory import COLOR_BY, color_options
 from explorer.forecast.data import MISSING
 from explorer.forecast.generated import GENERATORS
 from explorer.forecast.spec import MAX_HORIZON
@@ -28,7 +29,7 @@ from explorer.tasks.series import FORECAST_SHAPES
 from explorer.text.corpora import CORPORA
 from explorer.text.generate import MAX_LENGTH, TEMPERATURES
 from explorer.text.model import MAX_READ
-from explorer.views import VIEWS, views_for
+from explorer.views import MAX_UNITS, VIEWS, views_for
 
 GRADIENT_VIEWS = {"flow": "Gradient flow", "vanishing": "Why it vanishes", "exploding": "Exploding"}
 DIRECTIONS = ("forward", "backward")
@@ -43,6 +44,7 @@ CLAMP_STEPS = tuple(round(0.05 * k, 2) for k in range(21))  # a clamped gate's v
 TEXT_VIEWS = {"sample": "Sample", "units_over_text": "Units over text", "connectivity": "Connectivity",
               "inside_views": "Inside views"}  # the Text page's tabs, by slug
 TEMPERATURE_STEPS = tuple(round(0.1 * k, 1) for k in range(1, round(TEMPERATURES[1] * 10) + 1))
+DIMS = (2, 3)  # the trajectory's principal components
 
 
 def _text_corpus_title(name: str) -> str:
@@ -51,6 +53,15 @@ def _text_corpus_title(name: str) -> str:
 
 def _units(values: dict) -> tuple[int, ...]:
     return tuple(range(values["trace"].hidden_size))
+
+
+def _unit_bounds(values: dict, _limits: Any) -> tuple[int, int] | None:
+    """A recording's units (a link's value waits for the recording: `explorer.ui.url.fit`)."""
+    return (0, values["trace"].hidden_size - 1) if "trace" in values else None
+
+
+def _view_names(values: dict) -> tuple[str, ...]:
+    return tuple(view.name for view in views_for(values["trace"]))
 
 
 def _clamping(values: dict) -> bool:
@@ -66,10 +77,31 @@ def _preset_title(name: str) -> str:
     return PRESETS[name].title
 
 
+def _reused(owner: type, name: str, default: Any, changes: dict) -> Any:
+    return field(default=default, metadata={"setting": replace(settings(owner)[name], **changes)})
+
+
 def run_setting(name: str, default: Any, **changes: Any) -> Any:
     """A field that is a RunConfig setting on a page that offers it otherwise (its own default,
     steps, label …): the label, help and checks not changed are RunConfig's."""
-    return field(default=default, metadata={"setting": replace(settings(RunConfig)[name], **changes)})
+    return _reused(RunConfig, name, default, changes)
+
+
+@dataclass(frozen=True)
+class ViewControls(Settings):
+    """The controls the shared views draw beside their figure (explorer.ui.views.views_in_tabs), for
+    a page whose link does not hold them; a page whose link does has them as fields (`view_setting`)."""
+    units: tuple[int, ...] = setting((0,), "Units to follow", f"The units whose gates "
+                                     f"*{VIEWS['gate_lines'].title}* draws as lines.", options=_units,
+                                     bounds=(1, MAX_UNITS), widget="multiselect")
+    dims: int = setting(2, "Projection", "The hidden-state trajectory on its first 2 or 3 principal "
+                        "components.", choices=lambda: DIMS, fmt=lambda d: f"{d}D", widget="segmented")
+
+
+def view_setting(name: str, **changes: Any) -> Any:
+    """A field that is one of the `ViewControls` on a page whose link holds it: its default and
+    setting are ViewControls' but for `changes` (`default` among them)."""
+    return _reused(ViewControls, name, changes.pop("default", getattr(ViewControls(), name)), changes)
 
 
 @dataclass(frozen=True)
@@ -122,6 +154,19 @@ class InsidePage(Settings):
                              bounds=(0, 1), options=lambda v: tuple(range(v["trace"].num_directions)),
                              fmt=DIRECTIONS.__getitem__, widget="select",
                              enabled=lambda v: v["trace"].num_directions > 1)
+    # the views' own controls: the step-through's unit, Compare moments, gate lines, the trajectory
+    unit: int = setting(0, "Unit", "The unit whose numbers the step-through writes into the cell's equations "
+                        "(one of the recording's).", bounds=_unit_bounds, widget="number")
+    compare_step: int = setting(0, "Compare with training step", "The recording *Compare moments* puts "
+                                "beside the one shown (the first, unless the link names another).",
+                                bounds=(0, 10**7), options=lambda v: tuple(v["steps"]), widget="slider")
+    compare_view: str = setting("hidden", "View", "The view *Compare moments* draws at both training steps.",
+                                choices=lambda: VIEWS, fmt=lambda n: VIEWS[n].title, options=_view_names)
+    units: tuple[int, ...] = view_setting("units")
+    dims: int = view_setting("dims")
+    color: str = setting("time", "Colour points by", "The trajectory's points coloured by time step, or by "
+                         "the probe example's target.", choices=lambda: COLOR_BY,
+                         options=lambda v: color_options(v["trace"]), widget="segmented")
     # Interventions: the probe rerun with one change, beside the untouched rerun
     clamp_gate: str = setting("", "Clamp a gate", "The gate held at a value before the state update reads "
                               "it (none: no clamp).", options=lambda v: ("", *v["trace"].gates),
@@ -136,8 +181,7 @@ class InsidePage(Settings):
     freeze: bool = setting(False, "Freeze W_hh at the first recording's", "Every other weight keeps this "
                            "recording's value.", enabled=lambda v: v["can_freeze"])
     intervene_view: str = setting("unrolled", "View", "The view of both reruns.", choices=lambda: VIEWS,
-                                  fmt=lambda n: VIEWS[n].title,
-                                  options=lambda v: tuple(view.name for view in views_for(v["trace"])))
+                                  fmt=lambda n: VIEWS[n].title, options=_view_names)
 
 @dataclass(frozen=True)
 class AttentionPage(Settings):

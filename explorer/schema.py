@@ -283,10 +283,13 @@ def table(config_class: type, limits: Any = None, flags: bool = True) -> str:
             accepted = choose(meta.choices())
         elif isinstance(default, bool):
             accepted = "1 or 0"
-        elif (span := meta.range(_defaults(config_class), limits)) is not None:
-            accepted = f"{span[0]:g} – {span[1]:g}" + ("" if isinstance(meta.bounds, tuple) else "¹")
-        else:
+        elif (span := meta.range(_defaults(config_class), limits)) is None:
             accepted = "any"
+        elif isinstance(default, tuple):  # bounds on how many
+            kind = "whole numbers" if whole_items(config_class, name) else "names"
+            accepted = f"{span[0]} to {span[1]} {kind}"
+        else:
+            accepted = f"{span[0]:g} – {span[1]:g}" + ("" if isinstance(meta.bounds, tuple) else "¹")
         flag = f", `--{name.replace('_', '-')}`" if meta.cli and flags else ""
         rows.append(f"| `{name}`{flag} | {meta.label} | {format_value(default)} | {accepted} | "
                     f"{meta.help.replace('|', chr(92) + '|')} |")

@@ -16,7 +16,7 @@ from explorer.forecast.split import Split
 from explorer.history import history_columns
 from explorer.pagestate import ForecastPage
 from explorer.textfile import MAX_TEXT_BYTES, UploadError
-from explorer.views import ViewOptions, tabs_for
+from explorer.views import tabs_for
 
 P, RUN = "forecast", "forecast_run"
 KEPT = f"{P}_kept_file"  # (name, bytes, sha256) of the upload: kept in the session, never in the URL
@@ -159,10 +159,7 @@ if snap is not None and not snap.live and snap.trace is not None:
     example = ui.widgets.form(P, page, ["example"], into=st.container(), context={"trace": trace}).example
     ui.url.fit(P, "t", range(trace.seq_len), 0)
     cursor = ui.time_cursor(f"{P}_t", trace.seq_len)
-    ss.setdefault(f"{P}_dims", "2D")
-    ss[f"{P}_units"] = [u for u in ss.get(f"{P}_units", [0]) if u < trace.hidden_size] or [0]
-    options = ViewOptions(example=example, cursor=cursor, units=tuple(ss[f"{P}_units"]),
-                          dims=3 if ss[f"{P}_dims"] == "3D" else 2).fit(trace)
+    options = ui.view_options(P, trace, example=example, cursor=cursor)
     tabs = ui.linked_tabs(P, "tab", ["Gradient through time", *tabs_for(trace)])
     if tabs["Gradient through time"].open:
         flow = gradient_flow_line(trace.grad_norm[-1, 0], None if trace.cell_grad_norm is None else

@@ -29,16 +29,9 @@ def example_run(config: RunConfig) -> Snapshot:
             st.stop()
 
 
-def keep(key: str, options: list, default) -> None:
-    """Before a widget is drawn: keep its value among today's options (a new run may have fewer)."""
-    if ss.get(key) not in options:
-        ss[key] = default
-
-
 def step_through(trace: Trace, options: ViewOptions) -> None:
     """The cell's equations, then the same equations with this step's numbers for one unit."""
-    keep(f"{P}_unit", list(range(trace.hidden_size)), 0)
-    unit = st.number_input("Unit", 0, trace.hidden_size - 1, step=1, key=f"{P}_unit", persist_state="session")
+    unit = ui.widgets.form(P, InsidePage(), ["unit"], into=st.container(), context={"trace": trace}).unit
     try:
         explained = stepthrough.explain(trace, options.layer, options.direction, options.example,
                                         options.cursor, unit)
@@ -59,22 +52,17 @@ def step_through(trace: Trace, options: ViewOptions) -> None:
 
 def compare(by_step: dict[int, Trace], trace: Trace, options: ViewOptions) -> None:
     """One view at two training moments, side by side."""
-    steps = list(by_step)
-    if len(steps) < 2:
+    if len(by_step) < 2:
         st.info("Only one recording so far: compare moments once training has recorded more.")
         return
-    keep(f"{P}_compare_step", steps, steps[0])
-    other = st.select_slider("Compare with training step", steps, key=f"{P}_compare_step",
-                             persist_state="session")
-    shown = {view.title: view for view in sorted(views_for(trace), key=lambda v: v.name != "hidden")}
-    choice = st.selectbox("View", list(shown), key=f"{P}_compare_view", persist_state="session")
-    moments = (other, trace.step)
-    figures = [shown[choice].figure(by_step[moment], options) for moment in moments]
+    chosen = ui.widgets.form(P, InsidePage(), ["compare_step", "compare_view"], into=st.container(),
+                             context={"trace": trace, "steps": list(by_step)})
+    view, moments = VIEWS[chosen.compare_view], (chosen.compare_step, trace.step)
+    figures = [view.figure(by_step[moment], options) for moment in moments]
     share_color_scales(figures)  # one colour, one number on both sides
     for column, moment, figure, side in zip(st.columns(2), moments, figures, "ab", strict=True):
         with column:
-            ui.view_with_downloads(shown[choice], by_step[moment], options, f"{P}_compare_{side}",
-                                   figure=figure)
+            ui.view_with_downloads(view, by_step[moment], options, f"{P}_compare_{side}", figure=figure)
 
 
 def intervene(trace: Trace, first: Trace, options: ViewOptions) -> None:
@@ -168,25 +156,23 @@ if ss.get(f"{P}_layer") == -1:
     ss[f"{P}_layer"] = trace.num_layers - 1  # the top layer
 top = trace.num_layers - 1
 for name, count, default in (("example", trace.batch_size, 0), ("layer", trace.num_layers, top),
-                             ("direction", trace.num_directions, 0), ("t", trace.seq_len, 0)):
+                             ("direction", trace.num_directions, 0), ("t", trace.seq_len, 0),
+                             ("unit", trace.hidden_size, 0)):
     ui.url.fit(P, name, range(count), default)
+ui.url.fit(P, "compare_step", steps, steps[0])
+ui.url.fit(P, "compare_view", [view.name for view in views_for(trace)], "hidden")
 seen = {"trace": trace, "steps": steps}
 ui.widgets.form(P, InsidePage(), ["moment"], into=st.container(), context=seen)
 shown = ui.widgets.form(P, InsidePage(), ["example", "layer", "direction"], into=st.columns(3), context=seen)
 task = TASKS.get(trace.task)
 
 cursor = ui.time_cursor(f"{P}_t", trace.length(shown.example))  # its real steps, not the padding
-ss[f"{P}_units"] = [u for u in ss.get(f"{P}_units", [0]) if u < trace.hidden_size] or [0]
-ss.setdefault(f"{P}_dims", "2D")
-keep(f"{P}_color", ["time", "target"] if task else ["time"], "time")
-options = ViewOptions(layer=shown.layer, direction=shown.direction, example=shown.example,
-                      cursor=cursor, classes=task.classes if task else None,
-                      units=tuple(ss[f"{P}_units"]), dims=3 if ss[f"{P}_dims"] == "3D" else 2,
-                      color_by=ss[f"{P}_color"]).fit(trace)
+options = ui.view_options(P, trace, InsidePage(), layer=shown.layer, direction=shown.direction,
+                          example=shown.example, cursor=cursor, classes=task.classes if task else None)
 
 # only the open tab is drawn: a cursor move rebuilds the views in sight, not all of them
 tabs = ui.linked_tabs(P, "tab", tabs_for(trace) + ["Step-through", "Compare moments", "Interventions"])
-ui.views_in_tabs(P, trace, options, tabs, colour_by=["time", "target"] if task else ["time"])
+ui.views_in_tabs(P, trace, options, tabs, InsidePage())
 if not trace.gates and tabs["Hidden states"].open:
     tabs["Hidden states"].info("A vanilla RNN has no gates: all it keeps is h_t." if not trace.states else
                                "This network has no gates: it keeps h_t and feeds back its output y_t.")

@@ -18,7 +18,7 @@ from explorer.text.corpus import load_corpus, remember, text_from_upload
 from explorer.text.generate import sample_problems
 from explorer.text.model import MAX_READ, read_problems, series_of
 from explorer.textfile import UploadError
-from explorer.views import ViewOptions, tabs_for
+from explorer.views import tabs_for
 
 P = "text"
 RUN_KEY = f"{P}_run"
@@ -229,8 +229,7 @@ with inside_tab:
         trace = reading.trace
         ui.url.fit(P, "cursor", range(trace.seq_len), 0)
         cursor = ui.time_cursor(f"{P}_cursor", trace.seq_len)
-        options = ViewOptions(cursor=cursor, units=tuple(ss.get(f"{P}_inside_units", [0])),
-                              classes=trace.vocab).fit(trace)
+        options = ui.view_options(f"{P}_inside", trace, cursor=cursor, classes=trace.vocab)
         tabs = ui.linked_tabs(P, "inside_tab", tabs_for(trace))
         ui.views_in_tabs(f"{P}_inside", trace, options, tabs)
 sync_url()

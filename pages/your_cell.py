@@ -7,7 +7,7 @@ import streamlit as st
 from explorer import RunConfig, custom_cell, ui
 from explorer.figures.training import learning_curve
 from explorer.tasks import TASKS
-from explorer.views import ViewOptions, tabs_for
+from explorer.views import tabs_for
 
 P = "your_cell"
 RUN_KEY = f"{P}_run"
@@ -78,7 +78,7 @@ def live_panel() -> None:
     if trace is None:
         return
     cursor = ui.time_cursor(f"{P}_t", trace.length(0))  # the views show probe example 1
-    options = ViewOptions(cursor=cursor, units=tuple(ss.get(f"{P}_units", [0]))).fit(trace)
+    options = ui.view_options(P, trace, cursor=cursor)
     tabs = ui.remembered_tabs(f"{P}_tab", tabs_for(trace))
     ui.views_in_tabs(P, trace, options, tabs)
     if live and not snap.live:

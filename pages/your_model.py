@@ -7,7 +7,7 @@ from safetensors.torch import save as save_safetensors
 
 from explorer import stepthrough, trace_rnn, ui, upload
 from explorer.trace import Trace
-from explorer.views import ViewOptions, tabs_for
+from explorer.views import tabs_for
 
 P = "your_model"
 NONLINEARITIES = {"tanh": "tanh", "relu": "ReLU"}  # a vanilla RNN's, as the page writes them
@@ -132,13 +132,10 @@ direction = cols[1].selectbox("Direction", range(trace.num_directions), key=f"{P
                               format_func=("forward", "backward").__getitem__,
                               disabled=trace.num_directions == 1, persist_state="session")
 cursor = ui.time_cursor(f"{P}_t", trace.seq_len)
-ss[f"{P}_units"] = [u for u in ss.get(f"{P}_units", [0]) if u < trace.hidden_size] or [0]
-options = ViewOptions(layer=layer, direction=direction, cursor=cursor, units=tuple(ss[f"{P}_units"]),
-                      dims=3 if ss.get(f"{P}_dims", "2D") == "3D" else 2).fit(trace)
+options = ui.view_options(P, trace, layer=layer, direction=direction, cursor=cursor)
 
 names = tabs_for(trace) + ["Step-through"]
 tabs = ui.remembered_tabs(f"{P}_tab", names)  # only the open tab is drawn
-ss.setdefault(f"{P}_dims", "2D")
 ui.views_in_tabs(P, trace, options, tabs)
 if tabs["Step-through"].open:
     with tabs["Step-through"]:

@@ -126,6 +126,24 @@ def cursor_at(figure: dict) -> set[float]:
     return {(s["x0"] + s["x1"]) / 2 for s in figure["layout"]["shapes"] if s.get("name") == "cursor"}
 
 
+def units_drawn(figure: dict) -> list[str]:
+    """The units a gate-lines figure draws, by its subplot titles."""
+    return [a["text"] for a in figure["layout"]["annotations"] if a["text"].startswith("unit ")]
+
+
+def projection(figure: dict) -> tuple[set[str], bool]:
+    """A trajectory's trace types, and whether its points are coloured by time step."""
+    return {t["type"] for t in figure["data"]}, any(t.get("name") == "step" for t in figure["data"])
+
+
+def opened_tab(at: AppTest, key: str, tab: str) -> dict[str, dict]:
+    """The page drawn again with another tab open (only the open tab is drawn): its charts."""
+    at.session_state[key] = tab
+    at.run()
+    assert not at.exception, at.exception
+    return charts(at)
+
+
 FORECAST_RUN = dict(window="24", horizon="6", steps="50", hidden="8", run="1")
 
 
@@ -379,6 +397,73 @@ def test_inside_links_intervention_the_recording_cannot_take_falls_back_with_not
                                     "trajectory, connectivity. Using unrolled instead."]
     assert at.multiselect(key="inside_ablate_units").value == [1]
     assert at.query_params["ablate_units"] == "1" and "clamp_gate" not in at.query_params
+
+
+VIEW_CONTROLS = dict(unit="3", compare_step="50", compare_view="gates", units="1,2", dims="3", color="target")
+
+
+def test_inside_link_opens_the_step_through_unit_compare_moments_gate_lines_and_trajectory(opened):
+    """Each view's own controls come from the link: the step-through's unit, the other training step and
+    view of Compare moments, the gate lines' units, the trajectory's projection and colouring."""
+    at = opened("inside", preset="lstm_parity", tab="step_through", **VIEW_CONTROLS)
+    assert not notices(at)
+    assert at.number_input(key="inside_unit").value == 3
+    assert any(m.value.startswith("**Step t = 0, unit 3") for m in at.markdown)
+    shown = opened_tab(at, "inside_tab", "Compare moments")
+    assert at.select_slider(key="inside_compare_step").value == 50
+    assert at.selectbox(key="inside_compare_view").value == "gates"
+    assert shown["inside_compare_a"]["layout"]["meta"]["view"] == "gates"
+    assert "training step 50" in shown["inside_compare_a"]["layout"]["title"]["text"]
+    shown = opened_tab(at, "inside_tab", "Gates")
+    assert at.multiselect(key="inside_units").value == [1, 2]
+    assert units_drawn(shown["inside_gate_lines"]) == ["unit 1", "unit 2"]
+    shown = opened_tab(at, "inside_tab", "Trajectory")
+    assert (at.segmented_control(key="inside_dims").value, at.segmented_control(key="inside_color").value) \
+        == (3, "target")
+    assert projection(shown["inside_trajectory"]) == ({"scatter3d"}, False)  # coloured by target
+    assert {k: at.query_params[k] for k in VIEW_CONTROLS} == VIEW_CONTROLS
+
+
+def test_inside_view_controls_changed_by_key_write_the_link(opened):
+    at = opened("inside", preset="lstm_parity", tab="trajectory")
+    at.segmented_control(key="inside_dims").set_value(3).run()
+    at.segmented_control(key="inside_color").set_value("target").run()
+    assert (at.query_params["dims"], at.query_params["color"]) == ("3", "target")
+    opened_tab(at, "inside_tab", "Gates")
+    at.multiselect(key="inside_units").select(5).run()
+    assert at.query_params["units"] == "0,5"
+    opened_tab(at, "inside_tab", "Step-through")
+    at.number_input(key="inside_unit").set_value(7).run()
+    assert at.query_params["unit"] == "7"
+    opened_tab(at, "inside_tab", "Compare moments")
+    at.select_slider(key="inside_compare_step").set_value(100).run()
+    at.selectbox(key="inside_compare_view").set_value("unrolled").run()
+    assert (at.query_params["compare_step"], at.query_params["compare_view"]) == ("100", "unrolled")
+    opened_tab(at, "inside_tab", "Trajectory")
+    at.segmented_control(key="inside_dims").set_value(2).run()
+    assert "dims" not in at.query_params and at.query_params["color"] == "target"
+
+
+def test_inside_links_view_controls_the_recording_lacks_fall_back_with_notices(opened):
+    """A vanilla RNN of 16 units recorded every 10 steps has no gates to compare, no unit 99 and no
+    recording at step 55; a trajectory is 2D or 3D, coloured by time or target."""
+    at = opened("inside", preset="rnn_mod3", unit="99", compare_step="55", compare_view="gates", units="1,99",
+                dims="4", color="bogus")
+    prefix = "The link had a setting that cannot be used. Ignored "
+    assert notices(at) == [
+        prefix + "dims=4: Unknown projection 4. Choose one of: 2, 3. Using 2 instead.",
+        prefix + "color=bogus: Unknown colour points by 'bogus'. Choose one of: time, target. Using time "
+                 "instead.",
+        prefix + "unit=99: this recording has 0 to 15. Using 0 instead.",
+        prefix + "compare_step=55: this recording has 0 to 150. Using 0 instead.",
+        prefix + "compare_view=gates: this recording has one of: unrolled, hidden, trajectory, connectivity. "
+                 "Using hidden instead.",
+        prefix + "units=1,99: this recording has 0 to 15. Using 1 instead."]
+    ss = at.session_state
+    assert (ss["inside_unit"], ss["inside_compare_step"], ss["inside_compare_view"], ss["inside_units"]) == (
+        0, 0, "hidden", [1])
+    assert at.query_params["units"] == "1"
+    assert not {"unit", "compare_step", "compare_view", "dims", "color"} & set(at.query_params)
 
 
 @pytest.mark.parametrize(("page", "key", "extra"), [("train", "train_preset", ["Custom"]),

@@ -38,7 +38,14 @@ from explorer.ui.runs import (
 )
 from explorer.ui.server import FAVICON, jobs, limits, live_pace, submit, through_app
 from explorer.ui.status import status_line, steps_per_second
-from explorer.ui.views import linked_tabs, remembered_tabs, time_cursor, view_with_downloads, views_in_tabs
+from explorer.ui.views import (
+    linked_tabs,
+    remembered_tabs,
+    time_cursor,
+    view_options,
+    view_with_downloads,
+    views_in_tabs,
+)
 
 __all__ = [
     "FAVICON", "REFRESH_SECONDS", "TRAIN_RUN_KEY", "apply_preset", "config_controls", "current_run",
@@ -47,5 +54,5 @@ __all__ = [
     "module_name", "pause_run", "picker", "publish_static", "remembered_tabs", "reset_run", "resume_run",
     "script_download", "set_config", "share_url", "start_run", "status_line", "step_run",
     "steps_per_second", "stop_run", "submit", "sync_url", "through_app", "time_cursor", "url",
-    "view_with_downloads", "views_in_tabs", "widgets",
+    "view_options", "view_with_downloads", "views_in_tabs", "widgets",
 ]

@@ -99,15 +99,15 @@ def remember(prefix: str, base: Any) -> None:
 def fit(prefix: str, name: str, options: Sequence, default: Any, write: Callable[[Any], str] = str,
         reason: str = "") -> None:
     """Before a widget whose options depend on data: keep its value among them, else `default`
-    (a multiselect keeps the values among them); when the link gave the value, a notice says so, why
-    (`reason`, else the options) and what is shown instead. `write`: an option as the link writes it
-    (a tab's title as its slug)."""
+    (a multiselect keeps the values among them, `default` when none is); when the link gave the
+    value, a notice says so, why (`reason`, else the options) and what is shown instead. `write`: an
+    option as the link writes it (a tab's title as its slug)."""
     ss, key = st.session_state, f"{prefix}_{name}"
     linked_value = ss.pop(f"{key}_linked", None)
     value = ss.get(key)
     many = isinstance(value, (list, tuple))  # a multiselect's
     if many:
-        default = [v for v in value if v in options]
+        default = [v for v in value if v in options] or list(default)
         if default == list(value):
             return
     elif value in options:

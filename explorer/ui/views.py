@@ -1,18 +1,23 @@
 """Pieces the views pages share: a view with its downloads, views in tabs (a link names the open
-one), the time cursor."""
+one) with their controls, the options every view reads, the time cursor."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer import export
-from explorer.pagestate import slug
-from explorer.ui import url
+from explorer import export, schema
+from explorer.figures.trajectory import color_options
+from explorer.pagestate import ViewControls, slug
+from explorer.ui import url, widgets
 from explorer.ui.charts import live_chart
-from explorer.views import MAX_UNITS, views_for
+from explorer.views import ViewOptions, views_for
+
+CONTROLS = {"gate_lines": ("units",), "trajectory": ("dims", "color")}  # drawn above a view, when held
+CONTROLLED = ViewControls()  # the controls of a page whose link does not hold them
 
 
 def view_with_downloads(view, trace, options, key: str, version: Hashable = None,
@@ -34,23 +39,32 @@ def view_with_downloads(view, trace, options, key: str, version: Hashable = None
                             file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore")
 
 
-def views_in_tabs(prefix: str, trace, options, tabs: dict, colour_by: list[str] | None = None) -> None:
-    """Every view of `trace` whose tab is open, each with the controls it reads from the session
-    (units to follow; the trajectory's projection, and what colours its points when `colour_by`
-    offers a choice) and its downloads."""
+def view_options(prefix: str, trace, state: Any = CONTROLLED, link: str = "", follow: Sequence[int] = (0,),
+                 **chosen: Any) -> ViewOptions:
+    """What every view of `trace` reads: the page's `chosen` (layer, example, cursor, classes …) and
+    the view controls its `state` holds (keys `{prefix}_{link}units` …, drawn by `views_in_tabs`),
+    each first kept within the recording's (`url.fit`: a link's value it lacks falls back with a
+    notice; units to follow none of which it has: `follow`)."""
+    url.fit(prefix, f"{link}units", range(trace.hidden_size), list(follow))
+    if f"{link}color" in schema.settings(state):
+        url.fit(prefix, f"{link}color", color_options(trace), "time")
+    shown, base = vars(widgets.current(prefix, state)), ViewOptions()
+    return ViewOptions(**chosen, units=shown.get(f"{link}units", base.units),
+                       dims=shown.get(f"{link}dims", base.dims),
+                       color_by=shown.get(f"{link}color", base.color_by)).fit(trace)
+
+
+def views_in_tabs(prefix: str, trace, options, tabs: dict, state: Any = CONTROLLED, link: str = "") -> None:
+    """Every view of `trace` whose tab is open, each with the controls its page's `state` holds for
+    it (`CONTROLS`: the units to follow; the trajectory's projection and what colours its points),
+    drawn by the one renderer (keys `{prefix}_{link}…`), and its downloads (`{prefix}_{link}<view>`)."""
+    held = schema.settings(state)
     for view in (view for view in views_for(trace) if tabs[view.tab].open):
         with tabs[view.tab]:
-            if view.name == "gate_lines":
-                st.multiselect("Units to follow", range(trace.hidden_size), key=f"{prefix}_units",
-                               max_selections=MAX_UNITS, persist_state="session")
-            if view.name == "trajectory":
-                left, right = st.columns(2)
-                left.segmented_control("Projection", ["2D", "3D"], key=f"{prefix}_dims", required=True,
-                                       persist_state="session")
-                if colour_by:
-                    right.segmented_control("Colour points by", colour_by, key=f"{prefix}_color",
-                                            required=True, persist_state="session")
-            view_with_downloads(view, trace, options, f"{prefix}_{view.name}")
+            names = [link + name for name in CONTROLS.get(view.name, ()) if link + name in held]
+            if names:
+                widgets.form(prefix, state, names, into=st.columns(2)[:len(names)], context={"trace": trace})
+            view_with_downloads(view, trace, options, f"{prefix}_{link}{view.name}")
 
 
 def _move_cursor(key: str, delta: int, steps: int) -> None:
