@@ -239,6 +239,8 @@ class ForecastPage(Settings):
                            fmt=lambda b: f"{b + 1}", widget="select")
     t: int = setting(0, "Time step t (the cursor)", "The time step of the window every view inside marks.",
                      bounds=(0, 100_000))
+    units: tuple[int, ...] = view_setting("units")
+    dims: int = view_setting("dims")
 
     def config(self) -> RunConfig:
         """The run these settings train (its window: the sequence length)."""

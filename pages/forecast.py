@@ -78,7 +78,7 @@ notices, starts = [], False  # starts: the link asks to train (read before the a
 if ui.url.first_visit(P):  # the link: every setting but the uploaded file, and what the views show
     notices = ui.url.load(P, ForecastPage())[1]
     starts = ui.url.wants_run(notices)
-    ui.url.remember(P, ForecastPage())  # the tab, window and cursor wait for the trained network
+    ui.url.remember(P, ForecastPage())  # what the views inside show waits for the trained network
 ui.url.notify(notices)
 page = ui.widgets.form(P, ForecastPage(), ["source"], into=st.container())
 series, notes = chosen_series()
@@ -159,7 +159,7 @@ if snap is not None and not snap.live and snap.trace is not None:
     example = ui.widgets.form(P, page, ["example"], into=st.container(), context={"trace": trace}).example
     ui.url.fit(P, "t", range(trace.seq_len), 0)
     cursor = ui.time_cursor(f"{P}_t", trace.seq_len)
-    options = ui.view_options(P, trace, example=example, cursor=cursor)
+    options = ui.view_options(P, trace, ForecastPage(), example=example, cursor=cursor)
     tabs = ui.linked_tabs(P, "tab", ["Gradient through time", *tabs_for(trace)])
     if tabs["Gradient through time"].open:
         flow = gradient_flow_line(trace.grad_norm[-1, 0], None if trace.cell_grad_norm is None else
@@ -169,5 +169,5 @@ if snap is not None and not snap.live and snap.trace is not None:
         tabs["Gradient through time"].caption(
             "Closed loop: the loss is read at every step, so each h_t gets gradient of its own. Direct: the "
             "loss is read at the end only, and the line shows how far back the forecast reaches.")
-    ui.views_in_tabs(P, trace, options, tabs)
+    ui.views_in_tabs(P, trace, options, tabs, ForecastPage())
     ui.url.sync((ui.url.shown(P, ForecastPage()), ForecastPage()))  # what a link gave and this lacks

@@ -176,6 +176,32 @@ def test_forecast_links_tab_window_and_cursor_the_network_lacks_fall_back_with_n
     assert "forecast_flow" in charts(at) and not {"tab", "t", "example"} & set(at.query_params)
 
 
+def test_forecast_link_opens_the_gate_lines_units_and_the_trajectorys_projection(opened):
+    at = opened("forecast", **FORECAST_RUN, tab="gates", units="2,5", dims="3")
+    assert trained(at, "forecast_run") == []
+    assert at.multiselect(key="forecast_units").value == [2, 5]
+    assert units_drawn(charts(at)["forecast_gate_lines"]) == ["unit 2", "unit 5"]
+    assert projection(opened_tab(at, "forecast_tab", "Trajectory")["forecast_trajectory"])[0] == {"scatter3d"}
+    assert at.segmented_control(key="forecast_dims").value == 3
+    assert (at.query_params["units"], at.query_params["dims"]) == ("2,5", "3")
+    at.segmented_control(key="forecast_dims").set_value(2).run()
+    assert "dims" not in at.query_params
+    opened_tab(at, "forecast_tab", "Gates")
+    at.multiselect(key="forecast_units").select(7).run()
+    assert at.query_params["units"] == "2,5,7"
+
+
+def test_forecast_links_units_and_projection_the_network_lacks_fall_back_with_notices(opened):
+    """A trajectory is drawn in 2D or 3D, never 4D; the network has 8 hidden units, not unit 9."""
+    prefix = "The link had a setting that cannot be used. Ignored "
+    at = opened("forecast", dims="4")
+    assert notices(at) == [prefix + "dims=4: Unknown projection 4. Choose one of: 2, 3. Using 2 instead."]
+    assert "dims" not in at.query_params
+    at = opened("forecast", **FORECAST_RUN, tab="gates", units="9")
+    assert trained(at, "forecast_run") == [prefix + "units=9: this recording has 0 to 7. Using 0 instead."]
+    assert at.multiselect(key="forecast_units").value == [0] and "units" not in at.query_params
+
+
 def test_words_link_opens_the_task_its_model_and_the_packing_layer(opened):
     """Tagging starts bidirectional, so its link need not say so; what differs from that, it does."""
     at = opened("words", task="tagging", cell="gru", hidden="16", pack_cell="rnn_tanh", pack_hidden="3")
