@@ -316,3 +316,13 @@ class TextPage(Settings):
                               "read (its title in lower case, words joined by _).")
     cursor: int = setting(0, "Time step t (the cursor)", "The character every Inside view marks.",
                           bounds=(0, MAX_READ - 1))
+    inside_units: tuple[int, ...] = view_setting(
+        "units", default=(), bounds=(0, MAX_UNITS), help=f"The units whose gates the Inside views' "
+        f"*{VIEWS['gate_lines'].title}* draws as lines (none given: the unit picked, which they follow).")
+    inside_dims: int = view_setting("dims")
+
+    def linked(self, last: int | None, followed: tuple[int, ...]) -> TextPage:
+        """These settings as a link writes them: the connectivity row -1 at the `last` prediction, and
+        the Inside views' units none while they are the unit `followed`."""
+        return replace(self, t=-1 if self.t == last else self.t,
+                       inside_units=() if self.inside_units == followed else self.inside_units)

@@ -1,7 +1,6 @@
 """Text: a character-level language model trained live, sampled at any moment, looked inside."""
 
 import math
-from dataclasses import replace
 
 import streamlit as st
 
@@ -42,11 +41,17 @@ ui.url.notify(notices)
 page = ui.widgets.form(P, TextPage(), ["corpus", "cell", "hidden", "steps"], into=st.columns(4))
 
 
+def followed() -> tuple[int, ...]:
+    """The unit picked in *Units over text*, as the Inside views' gate lines follow it (none unread)."""
+    reading, pick = ss.get(f"{P}_reading"), ss.get(f"{P}_unit")
+    ranked = None if reading is None else reading.units
+    return (int(ranked.unit.iloc[pick]),) if ranked is not None and pick in range(len(ranked)) else ()
+
+
 def sync_url() -> None:
-    """The address bar: the settings and what the views show (the connectivity row: -1 at the last)."""
+    """The address bar: the settings and what the views show, as `TextPage.linked` writes them."""
     shown, reading = ui.url.shown(P, TextPage(), ("view", "inside_tab")), ss.get(f"{P}_reading")
-    last = None if reading is None else len(reading.text) - 1
-    ui.url.sync((replace(shown, t=-1) if shown.t == last else shown, TextPage()))
+    ui.url.sync((shown.linked(None if reading is None else len(reading.text) - 1, followed()), TextPage()))
 
 
 sync_url()  # here: the page stops early until a model is trained
@@ -136,11 +141,6 @@ st.subheader(f"The model at step {snap.weights_step}")
 sample_tab, units_tab, connect_tab, inside_tab = ui.linked_tabs(P, "view", list(TEXT_VIEWS.values())).values()
 
 
-def follow_unit(ranked) -> None:
-    """The unit picked is the one the Inside views' gate lines follow."""
-    ss[f"{P}_inside_units"] = [int(ranked.iloc[ss[f"{P}_unit"]].unit)]
-
-
 def ask(kind: str, spec):
     try:
         return ui.jobs().call(kind, spec)
@@ -196,10 +196,9 @@ with units_tab:
         ranked = reading.units
         choices = [f"{r.series} unit {r.unit} — {r.feature}, r = {r.r:+.2f}" for r in ranked.itertuples()]
         ui.url.fit(P, "unit", range(len(choices)), 0)
-        ss.setdefault(f"{P}_inside_units", [int(ranked.unit[ss[f"{P}_unit"]])])  # a linked unit, followed
         pick = st.selectbox("Unit (ranked by how it follows each feature)", range(len(choices)),
-                            format_func=lambda k: choices[k], key=f"{P}_unit", on_change=follow_unit,
-                            args=(ranked,))
+                            format_func=lambda k: choices[k], key=f"{P}_unit",  # the Inside views follow it
+                            on_change=lambda: ss.__setitem__(f"{P}_inside_units", list(followed())))
         row = ranked.iloc[pick]
         values = series_of(reading.trace)[row.series][:, row.unit]
         signed = row.series in ("h", "c") or row.series in tanh_gates()
@@ -229,7 +228,8 @@ with inside_tab:
         trace = reading.trace
         ui.url.fit(P, "cursor", range(trace.seq_len), 0)
         cursor = ui.time_cursor(f"{P}_cursor", trace.seq_len)
-        options = ui.view_options(f"{P}_inside", trace, cursor=cursor, classes=trace.vocab)
+        options = ui.view_options(P, trace, TextPage(), "inside_", followed(), cursor=cursor,
+                                  classes=trace.vocab)
         tabs = ui.linked_tabs(P, "inside_tab", tabs_for(trace))
-        ui.views_in_tabs(f"{P}_inside", trace, options, tabs)
+        ui.views_in_tabs(P, trace, options, tabs, TextPage(), "inside_")
 sync_url()

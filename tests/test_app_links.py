@@ -305,6 +305,40 @@ def test_text_links_views_the_model_lacks_fall_back_with_notices(opened):
     assert len(shown) == 5 and not {"at", "unit", "t", "inside_tab", "cursor"} & set(at.query_params)
 
 
+def test_text_link_opens_the_inside_views_units_and_projection(opened):
+    """The Inside views' gate lines follow the link's units, not the unit picked; picking a unit makes
+    them follow it again, and the link no longer names them."""
+    at = opened("text", **TEXT_RUN, view="inside_views", inside_tab="gates", inside_units="2,4",
+                inside_dims="3")
+    assert trained(at, "text_run") == []
+    assert at.multiselect(key="text_inside_units").value == [2, 4]
+    assert units_drawn(charts(at)["text_inside_gate_lines"]) == ["unit 2", "unit 4"]
+    shown = opened_tab(at, "text_inside_tab", "Trajectory")["text_inside_trajectory"]
+    assert projection(shown)[0] == {"scatter3d"} and at.segmented_control(key="text_inside_dims").value == 3
+    assert (at.query_params["inside_units"], at.query_params["inside_dims"]) == ("2,4", "3")
+    at.segmented_control(key="text_inside_dims").set_value(2).run()
+    opened_tab(at, "text_inside_tab", "Gates")
+    at.multiselect(key="text_inside_units").unselect(4).run()
+    assert at.query_params["inside_units"] == "2" and "inside_dims" not in at.query_params
+    at.selectbox(key="text_unit").set_value(3).run()
+    assert at.session_state["text_inside_units"] == [int(at.session_state["text_reading"].units.unit[3])]
+    assert "inside_units" not in at.query_params and at.query_params["unit"] == "3"
+
+
+def test_text_links_inside_views_units_and_projection_the_model_lacks_fall_back_with_notices(opened):
+    """A trajectory is 2D or 3D; the model has 16 hidden units, not unit 99: the gate lines follow the
+    unit picked instead."""
+    prefix = "The link had a setting that cannot be used. Ignored "
+    at = opened("text", inside_dims="3d")
+    assert notices(at) == [prefix + "inside_dims='3d': not one of 2, 3."]
+    assert "inside_dims" not in at.query_params
+    at = opened("text", **TEXT_RUN, view="inside_views", inside_tab="gates", inside_units="99")
+    found, followed = trained(at, "text_run"), int(at.session_state["text_reading"].units.unit[0])
+    assert found == [prefix + f"inside_units=99: this recording has 0 to 15. Using {followed} instead."]
+    assert at.multiselect(key="text_inside_units").value == [followed]
+    assert "inside_units" not in at.query_params
+
+
 def test_anatomy_and_shapes_links_open_their_settings(opened):
     at = opened("anatomy", cell="gru", size="3", seed="4")
     assert (at.session_state["anatomy_cell"], at.session_state["anatomy_size"], at.number_input(
