@@ -17,10 +17,11 @@ against the frames a real Chromium exchanges with the app. What the browser does
    number_input: the default, or the value the server sets; a text_input commits only on blur, so
    it is not sent) and send them all with every rerun, dropping widgets a finished run no longer
    drew; a button press is one rerun that adds `trigger_value` for the button's id.
-6. A live chart whose data names a feed (`explorer/feeds.py`, where serve.py serves them) asks for
-   its points itself, as `live_chart.js` does: GET `/_explorer/feed/<token>?have=<gen>:<rev>`, one
-   request at a time, again after the answer's `every` seconds while the panel is live; a new
-   delivery of the chart (a new `at`) asks once more. Each answer goes to `on_feed`.
+6. Live charts whose data name a feed (`explorer/feeds.py`, where serve.py serves them) ask for
+   their points themselves, together, as `live_chart.js` does: GET
+   `/_explorer/feed?f=<token>:<gen>:<rev>&f=…`, one request at a time, again after the answers'
+   `every` seconds while the panel is live; a new delivery of a chart (a new `at`) asks once more.
+   Each answer goes to `on_feed`.
 7. On `auto_rerun` (fragment id, interval) run a fixed-rate timer, like the browser's setInterval,
    that sends a rerun with `fragment_id` and `is_auto_rerun` each interval whether or not the last
    one has finished. A full run's `new_session` clears every timer, `stop_auto_rerun` the ones it
@@ -148,7 +149,8 @@ class Session:
         self.errors: list[tuple[float, str]] = []
         self.full_runs_finished = 0
         self.closing = False
-        self.feeds: dict[str, dict] = {}  # chart key -> {"token", "live", "at", "task", "again"}
+        self.feeds: dict[str, dict] = {}  # chart key -> {"token", "have", "live", "again"}
+        self.asking: asyncio.Task | None = None  # the one loop that asks for the page's feeds
 
     # --- hooks --------------------------------------------------------------------------------
     def on_element(self, kind: str, key: str | None, element, msg_hash: str, fragment_id: str,
@@ -230,9 +232,8 @@ class Session:
         self.closing = True
         for _, task in self.timers.values():
             task.cancel()
-        for feed in self.feeds.values():
-            if feed.get("task") is not None:
-                feed["task"].cancel()
+        if self.asking is not None:
+            self.asking.cancel()
         if self.ws is not None:
             await self.ws.close()
             await asyncio.gather(self.reader, return_exceptions=True)
@@ -320,36 +321,45 @@ class Session:
 
     # --- feeds ----------------------------------------------------------------------------------
     def _follow(self, key: str, data: dict) -> None:
-        feed = self.feeds.setdefault(key, {"have": ":", "task": None})
+        feed = self.feeds.setdefault(key, {"have": "None:None"})
         if feed.get("token") != data["feed"]:
-            feed["token"], feed["have"] = data["feed"], ":"
+            feed["token"], feed["have"] = data["feed"], "None:None"
         feed["live"], feed["again"] = bool(data.get("live")), True
-        if feed["task"] is None and not self.closing:
-            feed["task"] = asyncio.create_task(self._ask(key, feed), name=f"feed {key} {self.name}")
+        if self.asking is None and not self.closing:
+            self.asking = asyncio.create_task(self._ask(), name=f"feeds {self.name}")
 
-    async def _ask(self, key: str, feed: dict) -> None:
+    async def _ask(self) -> None:
+        """The page's charts ask together, one request at a time (as live_chart.js does)."""
         try:
-            while feed["again"] and not self.closing:
-                feed["again"], token = False, feed["token"]
-                path = f"/_explorer/feed/{token}?have={quote(feed['have'])}"
+            while not self.closing:
+                due = {key: feed for key, feed in self.feeds.items() if feed["again"]}
+                if not due:
+                    return
+                asked = time.monotonic()
+                query = "&".join(f"f={quote(feed['token'])}:{quote(feed['have'])}" for feed in due.values())
+                for feed in due.values():
+                    feed["again"] = False
                 try:
-                    status, _, body = await http_fetch(self.host, self.port, path)
+                    status, _, body = await http_fetch(self.host, self.port, f"/_explorer/feed?{query}")
                 except (TimeoutError, OSError) as exc:
                     return self.error(f"feed request failed: {type(exc).__name__}: {exc}")
                 if status != 200:
-                    return  # a feed the server forgot: the panel's next delivery brings another
-                data, now = json.loads(body), time.monotonic()
-                if token != feed["token"]:
-                    feed["again"] = True
-                    continue
-                drawn = f"{data['gen']}:{data['rev']}"
-                moved, feed["have"] = drawn != feed["have"], drawn
-                self.on_feed(key, data, moved, now)
-                if data.get("every") is not None and feed["live"]:
-                    await asyncio.sleep(data["every"])
-                    feed["again"] = True
+                    return self.error(f"feed request answered {status}")
+                answers, now, every = json.loads(body), time.monotonic(), None
+                for key, feed in due.items():
+                    data = answers.get(feed["token"])
+                    if data is None:
+                        continue  # forgotten, or the chart switched feeds meanwhile
+                    drawn = f"{data['gen']}:{data['rev']}"
+                    moved, feed["have"] = drawn != feed["have"], drawn
+                    self.on_feed(key, data, moved, now)
+                    if data.get("every") is not None and feed["live"]:
+                        feed["again"] = True
+                        every = data["every"] if every is None else min(every, data["every"])
+                if every is not None:
+                    await asyncio.sleep(max(0.0, every - (time.monotonic() - asked)))
         finally:
-            feed["task"] = None
+            self.asking = None
 
     def _new_session(self, msg: ForwardMsg, now: float) -> None:
         self.new_session_seen = True

@@ -3,10 +3,10 @@
 A fragment rerun costs Streamlit about 8 ms of server CPU whatever it draws (its thread, every
 widget's state, a message per element), and a live panel reran five times a second for its curves.
 A feed is one growing chart (`LiveChart` with its `Curve`) of one session, under a random token:
-the chart in the browser asks ``GET /_explorer/feed/<token>?have=<gen>:<rev>`` (what it last drew)
-and gets what it lacks (`LiveChart.answer`) and when to ask again (`Pace`, as for live panels), or
-no time while the run is not live. It asks again only once the answer is in, so no answer is ever
-thrown away by the next. The live panel around it reruns about once a second for the rest (the
+the page's charts ask together, ``GET /_explorer/feed?f=<token>:<gen>:<rev>&f=…`` (what each last
+drew), and each gets what it lacks (`LiveChart.answer`) and when to ask again (`Pace`, as for live
+panels), or no time while its run is not live. They ask again only once the answer is in, so no
+answer is ever thrown away by the next. The live panel around it reruns about once a second for the rest (the
 status line, the probe's views).
 
 A token is made per session and chart, and only that session's page is sent it; a feed not asked
@@ -39,10 +39,11 @@ class Feed:
         self.lock = threading.Lock()
         self.seen = 0.0  # when it was last asked for or offered (Feeds' clock)
 
-    def answer(self, have: str) -> tuple[dict, bool]:
-        """What the browser that drew `have` lacks, and whether the run is live (it asks again)."""
+    def answer(self, have: str, snap: Any = None) -> tuple[dict, bool]:
+        """What the browser that drew `have` lacks, and whether the run is live (it asks again).
+        `snap`: the run's snapshot, when the caller already took it (the page's other charts)."""
         with self.lock:
-            snap = self.source()
+            snap = self.source() if snap is None else snap
             columns = self.columns(snap)
             if self.chart.feed(*columns) is None:  # another series: start the chart over
                 self.chart = LiveChart(copy.deepcopy(self.blank), self.chart.source)
@@ -83,18 +84,28 @@ class Feeds:
     def answer(self, token: str, have: str = "") -> dict | None:
         """The feed's answer with "every" (seconds until the browser asks again; None: not live),
         or None for a token this server does not know (forgotten, or never made)."""
-        feed = self._by_token.get(token)
-        if feed is None:
-            return None
-        feed.seen = self.clock()
-        cpu = time.thread_time()
-        data, live = feed.answer(have)
-        if live:  # wall 0: a chart asks again only once answered, so no answer waits behind another
+        return self.answer_many([(token, have)]).get(token)
+
+    def answer_many(self, asked: list[tuple[str, str]]) -> dict[str, dict]:
+        """Answers for several (token, have) at once (a page's charts ask together: one request,
+        and one snapshot per run they draw), by token; tokens this server does not know are left
+        out. The server's own work on the request is shared among them (FEED_OVERHEAD)."""
+        found = [(token, have, self._by_token.get(token)) for token, have in asked]
+        found = [(token, have, feed) for token, have, feed in found if feed is not None]
+        snaps: dict[Any, Any] = {}  # a run's snapshot, once per request
+        answers = {}
+        for token, have, feed in found:
+            feed.seen = self.clock()
+            cpu = time.thread_time()
+            if feed.source not in snaps:
+                snaps[feed.source] = feed.source()
+            data, live = feed.answer(have, snaps[feed.source])
+            # wall 0: a chart asks again only once answered, so no answer waits behind another
             data["every"] = self.pace.record(("feed", token), time.thread_time() - cpu, 0.0, FEED_SECONDS,
-                                             moved=feed.chart.moved, overhead=FEED_OVERHEAD)
-        else:
-            data["every"] = None
-        return data
+                                             moved=feed.chart.moved,
+                                             overhead=FEED_OVERHEAD / len(found)) if live else None
+            answers[token] = data
+        return answers
 
     def drop(self, session: Hashable) -> None:
         """Forget a session's feeds (its tab closed)."""

@@ -172,7 +172,7 @@ class Column(Sequence):
 
 
 # --- pace ---------------------------------------------------------------------------------------
-LIVE_BUDGET = 0.6  # of one CPU core (a server's Python runs on about one: the GIL): all live refreshes
+LIVE_BUDGET = 0.8  # of one CPU core (a server's Python runs on about one: the GIL): all live refreshes
 RERUN_OVERHEAD = 0.008  # CPU seconds Streamlit spends per fragment rerun besides the panel's own code
 FEED_OVERHEAD = 0.001  # CPU seconds the server spends per feed request besides the answer itself
 SATURATED = 0.85  # the server process's CPU (all its threads, in cores) past which every interval stretches
@@ -238,8 +238,10 @@ class Pace:
         the panel's code (a fragment rerun's, RERUN_OVERHEAD; a feed's answer, FEED_OVERHEAD)."""
         with self._lock:
             now, kept = self.clock(), self._panels.get(panel)
-            if kept is None:
-                self._panels[panel] = _Panel(cpu, wall, now, floor, 0 if moved else 1, overhead, floor)
+            if kept is None:  # a first refresh builds what the next ones reuse (a chart's figure, 15 ms
+                # where a feed's answers then take 0.2): counted at first as no more than its overhead
+                self._panels[panel] = _Panel(min(cpu, overhead), wall, now, floor, 0 if moved else 1,
+                                             overhead, floor)
             else:
                 kept.cpu += EMA * (cpu - kept.cpu)
                 kept.wall += EMA * (wall - kept.wall)

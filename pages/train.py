@@ -101,9 +101,10 @@ def live_panel() -> None:
             run, history_columns("metric"))
     if snap.trace is not None:
         # the probe's views change with each recording; building them costs more than a whole
-        # refresh: every VIEWS_SECONDS while training, less often as the server gets busy
+        # refresh: every VIEWS_SECONDS while training, less often as the server gets busy; sessions
+        # watching the same run build them once between them
         every = VIEWS_SECONDS * ui.live_load() if snap.active else 0
-        seen = dict(version=(snap.config, snap.trace.step), every=every)
+        seen = dict(version=(snap.config, snap.trace.step), every=every, shared=True)
         with right:
             ui.live_chart("train_predictions_chart", lambda: predictions_figure(
                 snap.trace, run_task.output, run_task.target_kind, run_task.classes), **seen)

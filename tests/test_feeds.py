@@ -150,17 +150,40 @@ def served(path: str) -> tuple[int, dict]:
     return messages[0]["status"], json.loads(body)
 
 
-def test_the_route_answers_a_known_feed_and_404_for_any_other(feeds_served):
-    run = Run()
-    run.add(4)
-    token, _ = offered(feeds_served, run, session="route-test")
+def test_the_route_answers_a_pages_feeds_together_and_leaves_out_any_other(feeds_served):
+    loss, other = Run(), Run()
+    loss.add(4)
+    other.add(7)
+    first, _ = offered(feeds_served, loss, session="route-test", key="loss")
+    second, _ = offered(feeds_served, other, session="route-test", key="other")
     try:
-        status, data = served(f"/_explorer/feed/{token}?have=")
-        assert status == 200 and drawn(data) == pytest.approx(run.losses)
-        status, data = served(f"/_explorer/feed/{token}x")
-        assert status == 404 and data == {"error": "no such feed"}
+        status, data = served(f"/_explorer/feed?f={first}:&f={second}:None:None&f=made-up:")
+        assert status == 200 and set(data) == {first, second}
+        assert drawn(data[first]) == pytest.approx(loss.losses)
+        assert drawn(data[second]) == pytest.approx(other.losses)
+        have = f"{data[first]['gen']}:{data[first]['rev']}"
+        status, again = served(f"/_explorer/feed?f={first}:{have}")
+        assert set(again[first]) == {"gen", "rev", "every"}  # nothing new
+        assert served("/_explorer/feed")[1] == {}
     finally:
         feeds_served.drop("route-test")
+
+
+def test_a_pages_charts_of_one_run_share_one_snapshot_per_request():
+    class Counted(Run):
+        taken = 0
+
+        def snapshot(self):
+            self.taken += 1
+            return super().snapshot()
+
+    feeds, run, other = Feeds(Pace()), Counted(), Counted()
+    run.add(5)
+    other.add(3)
+    tokens = [offered(feeds, run, key=key)[0] for key in ("loss", "metric", "grad")]
+    tokens.append(offered(feeds, other, key="race")[0])
+    answers = feeds.answer_many([(token, "") for token in tokens])  # each offer bound its own method
+    assert set(answers) == set(tokens) and (run.taken, other.taken) == (1, 1)
 
 
 def test_where_feeds_are_served_the_train_pages_charts_carry_a_token_that_answers_the_run(feeds_served):

@@ -228,3 +228,14 @@ def test_intervals_come_in_quarter_octave_steps():
     assert step_up(0.1, 0.2) == 0.2
     assert step_up(0.21, 0.2) == round(0.2 * 2 ** 0.25, 3)
     assert step_up(0.4, 0.2) == 0.4
+
+
+def test_a_panels_costly_first_refresh_does_not_hold_it_back():
+    """A feed's first answer builds the chart's figure (15 ms), the next ones take 0.2 ms: 90 feeds
+    that had each answered once were paced as if every answer cost 15 ms (2.3 s apart, for tens of
+    seconds, since a slow panel's estimate moves only when it refreshes)."""
+    pace = idle_pace(budget=0.6)
+    for k in range(90):
+        pace.record(k, cpu=0.015, wall=0.0, floor=0.2, overhead=0.001)
+    seconds = pace.record(0, cpu=0.0002, wall=0.0, floor=0.2, overhead=0.001)
+    assert seconds == step_up(90 * (0.001 + 0.001) / 0.6, 0.2)  # each at its overhead: 0.3 s, not 2.3

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import shutil
+import threading
 import time
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -44,7 +45,7 @@ def publish_static(static_dir: Path) -> None:
 
 
 def live_chart(key: str, figure: go.Figure | Callable[[], go.Figure], version: Any = None,
-               every: float = 0.0) -> None:
+               every: float = 0.0, shared: bool = False) -> None:
     """A chart that a live panel redraws several times a second, updated in place in the browser
     (Plotly.react) instead of drawn anew like `st.plotly_chart`: that cost headless Chromium about
     a quarter of a second per chart and refresh.
@@ -53,15 +54,41 @@ def live_chart(key: str, figure: go.Figure | Callable[[], go.Figure], version: A
     trace it draws) the figure is built again only when the version moves (and `every` seconds
     have passed since it last did); meanwhile a refresh sends a few bytes that say "unchanged",
     and the browser does nothing. For curves that grow by a few points per refresh, `live_curve`.
+    `shared`: the version alone says what the figure is, in every session (say a run's config and
+    the step of its recording): sessions watching the same run build it once between them.
     """
     ss, now = st.session_state, time.monotonic()
     chart = ss.get(f"{key}_live")
     if not isinstance(chart, LiveChart) or chart.curve is not None:
         chart = ss[f"{key}_live"] = LiveChart()
     if chart.stale(version, now, every):
-        fig = figure() if callable(figure) else figure
-        chart.show(fig.to_json(validate=False), version, now)
+        build = figure if callable(figure) else lambda: figure
+        text = _shared_figure(key, version, build) if shared and version is not None else None
+        chart.show(text or build().to_json(validate=False), version, now)
     _send(key, chart)
+
+
+_SHARED: dict[tuple, str] = {}  # (key, version) -> figure JSON, the newest SHARED_FIGURES
+SHARED_FIGURES = 64
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_figure(key: str, version: Hashable, build: Callable[[], go.Figure]) -> str | None:
+    """The figure's JSON for (key, version), built by the first session that asks (None: the
+    version cannot be a key)."""
+    try:
+        hash(version)
+    except TypeError:
+        return None
+    with _SHARED_LOCK:
+        text = _SHARED.get((key, version))
+    if text is None:
+        text = build().to_json(validate=False)
+        with _SHARED_LOCK:
+            _SHARED[(key, version)] = text
+            while len(_SHARED) > SHARED_FIGURES:
+                del _SHARED[next(iter(_SHARED))]
+    return text
 
 
 def live_curve(key: str, curve, run: Any, columns: Callable[[Any], tuple]) -> None:

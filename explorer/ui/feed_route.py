@@ -1,5 +1,6 @@
-"""The feeds' route: ``GET /_explorer/feed/<token>?have=<gen>:<rev>`` answers a live chart (see
-`explorer.feeds`). serve.py mounts it on the st.App; charts then ask it instead of riding in reruns."""
+"""The feeds' route: ``GET /_explorer/feed?f=<token>:<gen>:<rev>&f=…`` answers a page's live charts
+(see `explorer.feeds`) by token. serve.py mounts it on the st.App; charts then ask it instead of
+riding in reruns."""
 
 from __future__ import annotations
 
@@ -11,19 +12,19 @@ from explorer.ui.server import feeds
 
 PATH = "_explorer/feed"
 NO_STORE = {"cache-control": "no-store"}
+MOST = 32  # feeds one request may ask for (a page draws a handful)
 
 
 def answer(request: Request) -> JSONResponse:
-    """A plain function: Starlette runs it on its thread pool, off the event loop."""
-    have = request.query_params.get("have", "")[:64]
-    data = feeds().answer(request.path_params["token"], have)
-    if data is None:
-        return JSONResponse({"error": "no such feed"}, status_code=404, headers=NO_STORE)
-    return JSONResponse(data, headers=NO_STORE)
+    """A plain function: Starlette runs it on its thread pool, off the event loop. Tokens the
+    server does not know are left out of the answer (the page's next rerun brings new ones)."""
+    asked = [f.partition(":")[::2] for f in request.query_params.getlist("f")[:MOST]]
+    answers = feeds().answer_many([(token, have[:64]) for token, have in asked])
+    return JSONResponse(answers, headers=NO_STORE)
 
 
 def feed_route(base_url_path: str = "") -> Route:
     """The route, under the server's base path; from now on charts ask it (`Feeds.served`)."""
     feeds().served = True
     base = "/".join(filter(None, ("", base_url_path.strip("/"))))
-    return Route(f"{base}/{PATH}/{{token}}", answer, methods=["GET"])
+    return Route(f"{base}/{PATH}", answer, methods=["GET"])

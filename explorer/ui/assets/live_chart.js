@@ -97,9 +97,13 @@ function apply(chart, data, config) {
   return true;
 }
 
-// A feed (explorer/feeds.py): the chart asks the server for what it lacks, one request at a time,
-// and again after the answer's `every` seconds while the run is live. The panel's rerun gives it
-// the token, whether the panel is live, and `at` (rows so far: a new count asks once more).
+// Feeds (explorer/feeds.py): the page's charts ask the server together for what each lacks, one
+// request at a time, and again after the answers' `every` seconds while a run is live. A panel's
+// rerun gives each chart its token, whether the panel is live, and `at` (rows so far: a new
+// count asks once more).
+const followed = new Set();  // the charts that follow a feed
+let asking = null;  // the one loop that asks for them all
+
 function follow(chart, data) {
   if (chart.feed !== data.feed) {
     chart.feed = data.feed;
@@ -108,37 +112,49 @@ function follow(chart, data) {
   chart.feedConfig = data.config;
   chart.live = data.live;
   chart.again = true;
-  if (!chart.asking) chart.asking = ask_feed(chart).finally(() => { chart.asking = null; });
+  chart.retried = false;
+  followed.add(chart);
+  if (!asking) asking = askFeeds().finally(() => { asking = null; });
 }
 
-async function ask_feed(chart) {
-  let retried = false;  // an answer it could not draw is asked again once, whole
-  while (chart.again && chart.isConnected !== false) {
-    chart.again = false;
-    const feed = chart.feed;
+async function askFeeds() {
+  for (;;) {
+    for (const chart of followed) if (!chart.isConnected) followed.delete(chart);
+    const due = [...followed].filter((chart) => chart.again);
+    if (!due.length) return;
     const asked = performance.now();
-    const url = new URL(`_explorer/feed/${feed}`, document.baseURI);
-    url.searchParams.set("have", `${chart.gen}:${chart.rev}`);
-    let data;
+    const url = new URL("_explorer/feed", document.baseURI);
+    for (const chart of due) {
+      chart.again = false;
+      url.searchParams.append("f", `${chart.feed}:${chart.gen}:${chart.rev}`);
+    }
+    let answers;
     try {
       const response = await fetch(url, { cache: "no-store" });
-      if (!response.ok) return;  // a feed the server forgot: the panel's next rerun brings a new one
-      data = await response.json();
+      if (!response.ok) return;
+      answers = await response.json();
     } catch (error) {
       return;  // the server is gone: the page says so
     }
-    if (feed !== chart.feed) { chart.again = true; continue; }  // the panel switched feeds meanwhile
-    if (!apply(chart, data, chart.feedConfig)) {
-      chart.gen = chart.rev = null;
-      chart.again = !retried;
-      retried = true;
-      continue;
+    let every = null;
+    for (const chart of due) {
+      const data = answers[chart.feed];
+      if (!data) continue;  // a feed the server forgot (or the chart switched): the next rerun brings one
+      if (!apply(chart, data, chart.feedConfig)) {  // an answer it could not draw: ask once more, whole
+        chart.gen = chart.rev = null;
+        chart.again = !chart.retried;
+        chart.retried = true;
+        continue;
+      }
+      chart.retried = false;
+      if (data.every != null && chart.live) {
+        chart.again = true;
+        every = every == null ? data.every : Math.min(every, data.every);
+      }
     }
-    retried = false;
-    if (data.every != null && chart.live) {  // `every` after this request went out, never sooner than its answer
-      const wait = Math.max(0, 1000 * data.every - (performance.now() - asked));
+    if (every != null) {  // `every` after the request went out, never sooner than its answer
+      const wait = Math.max(0, 1000 * every - (performance.now() - asked));
       await new Promise((resolve) => setTimeout(resolve, wait));
-      chart.again = true;
     }
   }
 }
