@@ -71,7 +71,7 @@ class AnatomyPage(Settings):
     """Cell anatomy: the cell and its seeded weights, the step's input and previous state, the weights
     changed by hand and which of them the sliders show."""
     cell: str = setting("lstm", "Cell", "The cell whose one step you take by hand.",
-                        choices=lambda: ANATOMY_CELLS, fmt=ANATOMY_CELLS.get, widget="segmented", order=1)
+                        choices=lambda: ANATOMY_CELLS, fmt=ANATOMY_CELLS.get, order=1)  # 11: a menu
     size: int = setting(2, "Size of x_t and h_t", "Units of the state and features of the input.",
                         choices=lambda: (2, 3), widget="segmented", order=1)
     seed: int = setting(0, "Weights seed", "The weights start random (seeded); the sliders on the right "

@@ -26,7 +26,7 @@ def at() -> AppTest:
 
 def reference(at: AppTest) -> tuple[np.ndarray, np.ndarray | None]:
     """h_t (and c_t) from torch's cell, with the page's inputs and weights (seeded, then the sliders')."""
-    cell = at.segmented_control(key="anatomy_cell").value
+    cell = at.selectbox(key="anatomy_cell").value
     size = at.segmented_control(key="anatomy_size").value
     weights = example_weights(cell, size, size, int(at.number_input(key="anatomy_seed").value))
     for slider in at.slider:
@@ -76,7 +76,7 @@ def test_dragging_an_input_changes_every_number(at):
 
 
 def test_an_edited_weight_counts_and_survives_looking_at_another_block(at):
-    at.segmented_control(key="anatomy_cell").set_value("gru").run()
+    at.selectbox(key="anatomy_cell").set_value("gru").run()
     at.segmented_control(key="anatomy_size").set_value(3).run()
     at.selectbox(key="anatomy_block").set_value("z").run()
     key = "anatomy_w_gru_3_0_weight_ih_3_1"  # W_iz[0, 1]: block z starts at row 1 * 3
@@ -91,7 +91,7 @@ def test_an_edited_weight_counts_and_survives_looking_at_another_block(at):
 
 
 def test_a_vanilla_rnn_has_one_equation_and_no_cell_state(at):
-    at.segmented_control(key="anatomy_cell").set_value("rnn_tanh").run()
+    at.selectbox(key="anatomy_cell").set_value("rnn_tanh").run()
     assert not at.exception
     assert [latex.value.strip("$\n ")[:4] for latex in at.latex] == ["h_t ", "h_t "]
     assert not any(slider.key.startswith("anatomy_c") for slider in at.slider)
