@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from types import SimpleNamespace
 
+import off_loop
 import pytest
 
 from explorer.feeds import FEED_SECONDS, Feeds
@@ -145,7 +145,7 @@ def served(path: str) -> tuple[int, dict]:
              "root_path": "", "path_params": {}}
     match, child = route.matches(scope)
     assert match.name == "FULL"
-    asyncio.run(route.handle({**scope, **child}, receive, send))
+    off_loop.run(route.handle({**scope, **child}, receive, send))
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     return messages[0]["status"], json.loads(body)
 

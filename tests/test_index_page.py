@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 from pathlib import Path
 
+import off_loop
 import pytest
 
 from explorer.ui.index_page import BackendBaseUrl, base_path_script
@@ -33,7 +33,7 @@ def served(body: bytes, headers: list[tuple[bytes, bytes]], *, method: str = "GE
         return {"type": "http.request"}
 
     scope = {"type": "http", "method": method, "path": "/gradients", "headers": []}
-    asyncio.run(BackendBaseUrl(app, base_url_path)(scope, receive, send))
+    off_loop.run(BackendBaseUrl(app, base_url_path)(scope, receive, send))
     return sent[0], b"".join(m.get("body", b"") for m in sent[1:])
 
 

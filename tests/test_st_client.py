@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
+import off_loop
 import plotly.graph_objects as go
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -60,7 +60,7 @@ def test_two_sessions_open_a_share_link_press_train_and_watch_it_train(app_url):
     seed = int(time.time()) % 100_000 * 10  # a new run, not a cached replay of an earlier test's
 
     async def lesson() -> list[Student]:
-        students = [Student(f"{app_url}/?{urlencode({'steps': '300', 'seed': str(seed + k)})}", f"s{k}")
+        students = [Student(f"{app_url}/?{urlencode({'steps': '1500', 'seed': str(seed + k)})}", f"s{k}")
                     for k in range(2)]
         await open_pages(students, 60)
         await press_all(students, 0.5)
@@ -69,8 +69,7 @@ def test_two_sessions_open_a_share_link_press_train_and_watch_it_train(app_url):
         return students
 
     # in a thread of its own: Playwright's browser tests keep an event loop running in this one
-    with ThreadPoolExecutor(1) as thread:
-        students = thread.submit(asyncio.run, lesson()).result()
+    students = off_loop.run(lesson())
     for s in students:
         assert not s.errors
         assert s.training_at is not None, f"never shown training; last status {s.status!r}"
