@@ -5,7 +5,8 @@ from dataclasses import replace
 import streamlit as st
 
 from explorer import RunConfig, custom_cell, ui
-from explorer.figures.training import learning_curve
+from explorer.figures.training import LearningCurve
+from explorer.history import history_columns
 from explorer.tasks import TASKS
 from explorer.views import tabs_for
 
@@ -62,7 +63,7 @@ run = ui.current_run(RUN_KEY)
 live = run is not None and run.snapshot().live
 
 
-@st.fragment(run_every=ui.REFRESH_SECONDS if live else None)
+@ui.live_fragment(live)
 def live_panel() -> None:
     snap = None if run is None else run.snapshot()
     if snap is None:
@@ -71,9 +72,9 @@ def live_panel() -> None:
     ui.status_line(snap)
     if snap.error:
         st.error(snap.error)
-    h, baseline = snap.history, TASKS[snap.config.task].baseline(snap.config.seq_len)
-    ui.live_chart(f"{P}_loss_chart", learning_curve(h.array("step"), h.array("loss"), name="loss", smooth=10,
-                                                    baseline=baseline.loss, baseline_label=baseline.label))
+    baseline = TASKS[snap.config.task].baseline(snap.config.seq_len)
+    curve = LearningCurve(name="loss", smooth=10, baseline=baseline.loss, baseline_label=baseline.label)
+    ui.live_curve(f"{P}_loss_chart", curve, run, history_columns("loss"))
     trace = snap.trace
     if trace is None:
         return
