@@ -22,7 +22,7 @@ from explorer.ui import url, widgets
 from explorer.ui.charts import live_chart, live_curve, live_memo, publish_static
 from explorer.ui.downloads import downloads, module_name, script_download
 from explorer.ui.lab import config_controls, load_config_from_url, set_config, share_url, sync_url
-from explorer.ui.panels import REFRESH_SECONDS, live_fragment, live_load
+from explorer.ui.panels import live_fragment, live_load
 from explorer.ui.presets import apply_preset, matching, picker
 from explorer.ui.runs import (
     TRAIN_RUN_KEY,
@@ -36,7 +36,7 @@ from explorer.ui.runs import (
     step_run,
     stop_run,
 )
-from explorer.ui.server import FAVICON, jobs, limits, live_pace, submit, through_app
+from explorer.ui.server import FAVICON, jobs, limits, submit, through_app
 from explorer.ui.status import status_line, steps_per_second
 from explorer.ui.views import (
     linked_tabs,
@@ -48,9 +48,9 @@ from explorer.ui.views import (
 )
 
 __all__ = [
-    "FAVICON", "REFRESH_SECONDS", "TRAIN_RUN_KEY", "apply_preset", "config_controls", "current_run",
+    "FAVICON", "TRAIN_RUN_KEY", "apply_preset", "config_controls", "current_run",
     "downloads", "hold", "jobs", "lab_snapshot", "limits", "linked_tabs", "live_chart", "live_curve",
-    "live_fragment", "live_load", "live_memo", "live_pace", "load_config_from_url", "matching",
+    "live_fragment", "live_load", "live_memo", "load_config_from_url", "matching",
     "module_name", "pause_run", "picker", "publish_static", "remembered_tabs", "reset_run", "resume_run",
     "script_download", "set_config", "share_url", "start_run", "status_line", "step_run",
     "steps_per_second", "stop_run", "submit", "sync_url", "through_app", "time_cursor", "url",
