@@ -324,6 +324,8 @@ class Session:
         feed = self.feeds.setdefault(key, {"have": "None:None"})
         if feed.get("token") != data["feed"]:
             feed["token"], feed["have"] = data["feed"], "None:None"
+        if "status" in data:  # a status line draws the line its data brings, as the browser does
+            feed["have"] = f"{data.get('gen')}:{data.get('rev')}"
         feed["live"], feed["again"] = bool(data.get("live")), True
         if self.asking is None and not self.closing:
             self.asking = asyncio.create_task(self._ask(), name=f"feeds {self.name}")

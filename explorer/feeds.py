@@ -9,6 +9,9 @@ panels), or no time while its run is not live. They ask again only once the answ
 answer is ever thrown away by the next. The live panel around it reruns about once a second for the rest (the
 status line, the probe's views).
 
+A run's status line can ride along (`StatusFeed`): the page's status line then says "Training",
+the step and the time left as often as its charts move, while the panel reruns seldom.
+
 A token is made per session and chart, and only that session's page is sent it; a feed not asked
 for (and not offered again) for IDLE_SECONDS is forgotten, and there are at most LIMIT of them.
 No streamlit here: `explorer.ui.charts` offers the feeds, `explorer.ui.feed_route` serves them.
@@ -23,7 +26,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from explorer.live import FEED_OVERHEAD, LiveChart, Pace
+from explorer.live import FEED_OVERHEAD, LiveChart, LiveStatus, Pace
 
 FEED_SECONDS = 0.2  # the fastest a chart asks (a panel's REFRESH_SECONDS)
 IDLE_SECONDS = 120.0  # a feed neither asked for nor offered for this long is forgotten
@@ -50,6 +53,28 @@ class Feed:
                 self.chart.feed(*columns)
             return self.chart.answer(have), bool(getattr(snap, "active", False))
 
+    def keeps(self, chart) -> bool:
+        """Whether this feed goes on for `chart`, offered again (same settings, same run)."""
+        return isinstance(chart, LiveChart) and self.chart.follows(chart.curve, chart.source)
+
+
+class StatusFeed:
+    """A run's status line (`LiveStatus`) of one session: `line(snapshot)` says it now."""
+
+    def __init__(self, status: LiveStatus, source: Callable[[], Any], line: Callable[[Any], dict]):
+        self.chart, self.source, self.line = status, source, line
+        self.lock = threading.Lock()
+        self.seen = 0.0
+
+    def answer(self, have: str, snap: Any = None) -> tuple[dict, bool]:
+        with self.lock:
+            snap = self.source() if snap is None else snap
+            self.chart.show(self.line(snap))
+            return self.chart.answer(have), bool(getattr(snap, "active", False))
+
+    def keeps(self, status: LiveStatus) -> bool:
+        return self.chart is status
+
 
 class Feeds:
     """The server's feeds by token; each session's by (session, chart key)."""
@@ -58,7 +83,7 @@ class Feeds:
                  clock: Callable[[], float] = time.monotonic):
         self.pace, self.limit, self.idle, self.clock = pace, limit, idle, clock
         self.served = False  # whether a route answers them (serve.py); else charts ride in reruns
-        self._by_token: dict[str, Feed] = {}
+        self._by_token: dict[str, Feed | StatusFeed] = {}
         self._tokens: dict[tuple[Hashable, str], str] = {}  # (session, key) -> token
         self._lock = threading.Lock()
 
@@ -66,17 +91,25 @@ class Feeds:
               columns: Callable[[Any], tuple]) -> str:
         """The token of `session`'s chart `key`: the same while it draws the same `chart` object,
         a new one (the old one forgotten) when the chart is replaced."""
+        return self._offer(session, key, chart, lambda: Feed(chart, curve, source, columns))
+
+    def offer_status(self, session: Hashable, key: str, status: LiveStatus, source: Callable[[], Any],
+                     line: Callable[[Any], dict]) -> str:
+        """The token of `session`'s status line `key` (see `offer`)."""
+        return self._offer(session, key, status, lambda: StatusFeed(status, source, line))
+
+    def _offer(self, session: Hashable, key: str, chart, make: Callable[[], Feed | StatusFeed]) -> str:
         with self._lock:
             now = self.clock()
             token = self._tokens.get((session, key))
             kept = self._by_token.get(token) if token else None
-            if kept is not None and kept.chart.follows(chart.curve, chart.source):
+            if kept is not None and kept.keeps(chart):
                 kept.seen = now
                 return token
             self._by_token.pop(token, None)
             self._sweep(now)
             token = secrets.token_urlsafe(16)
-            feed = Feed(chart, curve, source, columns)
+            feed = make()
             feed.seen = now
             self._by_token[token], self._tokens[(session, key)] = feed, token
             return token

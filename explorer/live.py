@@ -155,6 +155,25 @@ class LiveChart:
         self.figure, self.gen, self.rev, self._carried = figure_json, secrets.token_hex(4), 0, 0
 
 
+class LiveStatus:
+    """A run's status line for a feed (`explorer.feeds.StatusFeed`): the last line shown (say
+    `explorer.jobs.progress.progress_line`'s dict), under a revision that moves when it changes."""
+
+    def __init__(self, source=None):
+        self.source = source  # the run it tells of
+        self.gen, self.rev, self.line = secrets.token_hex(4), 0, None
+        self.moved = False  # whether the last answer brought the browser something new
+
+    def show(self, line: dict) -> None:
+        if line != self.line:
+            self.line, self.rev = line, self.rev + 1
+
+    def answer(self, have: str = "") -> dict:
+        """{"gen", "rev"}, with the line when the browser, which holds `have`, lacks it."""
+        self.moved = have != f"{self.gen}:{self.rev}"
+        return {"gen": self.gen, "rev": self.rev, **({"status": self.line} if self.moved else {})}
+
+
 class Column(Sequence):
     """One field of a list of row dicts (a run's per-step rows) as a sequence whose slices are
     made when asked: a curve that takes the rows past those it has seen reads only those."""

@@ -122,7 +122,7 @@ def live_panel() -> None:
                 "them.")
         draw_series(spec)
         return
-    ui.status_line(snap)
+    ui.status_line(snap, run)
     ready = ui.live_memo(f"{P}_ready", snap.spec, snap.spec.prepare)  # numpy only: the split and scaler
     baseline = ready.task.baseline(snap.config.seq_len)
     draw_series(snap.spec, snap.forecast)

@@ -120,7 +120,7 @@ def live_panel() -> None:
     if snap is None and problems:
         return
     if snap is not None:
-        ui.status_line(snap)
+        ui.status_line(snap, run)
         if snap.divergence is not None:
             st.error(f"**Diverged at step {snap.divergence.step}.** {snap.divergence.explain()}",
                      icon=":material/error:")

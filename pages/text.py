@@ -98,7 +98,7 @@ def live_panel() -> None:
     if snap is None:
         st.info("Press **Train**: the loss falls from the unigram line towards and past the bigram line.")
         return
-    ui.status_line(snap)
+    ui.status_line(snap, run)
     corpus = _corpus(snap.config.corpus)
     h = snap.history
     left, right = st.columns(2)

@@ -61,7 +61,9 @@ def apply_fix(change: dict) -> None:
     st.session_state["train_fixed"] = True  # the card is in the live panel: see live_panel
 
 
-@ui.live_fragment(live)
+# where feeds are served the curves and the status line ask for themselves: the panel reruns for
+# the probe's views alone
+@ui.live_fragment(live, fed=VIEWS_SECONDS)
 def live_panel() -> None:
     if st.session_state.pop("train_fixed", False):  # a fix clicked in this fragment: redraw the whole
         st.rerun(scope="app")  # page, so the sidebar, the URL and the panel's timer follow the new run
@@ -74,7 +76,8 @@ def live_panel() -> None:
             np.array([]), np.array([]), name="loss", baseline=baseline.loss, baseline_label=baseline.label),
             version=(baseline.loss, baseline.label))
         return
-    ui.status_line(snap)
+    run = ui.current_run(RUN)
+    ui.status_line(snap, run)
     if snap.status == "diverged" and snap.divergence is not None:
         with st.container(border=True):
             st.error(f"**Diverged at step {snap.divergence.step}.** {snap.divergence.explain()}",
@@ -84,7 +87,7 @@ def live_panel() -> None:
                           args=({"clip": True, "clip_norm": 1.0},))
             fix[1].button("Lower the learning rate ×10 and train again", key="train_fix_lr",
                           on_click=apply_fix, args=({"lr": snap.config.lr / 10},))
-    run_task, h, run = task_for(snap.config.task, snap.config.corpus), snap.history, ui.current_run(RUN)
+    run_task, h = task_for(snap.config.task, snap.config.corpus), snap.history
     baseline = run_task.baseline(snap.config.seq_len)
     left, right = st.columns(2)  # one pair of columns (each refresh redraws every block it holds)
     with left:  # the curves take only the steps they have not seen: see ui.live_curve

@@ -105,7 +105,7 @@ def live_panel() -> None:
         st.info("No run yet: press **Train** (a few seconds with these settings).")
         return
     snap = run.snapshot()
-    ui.status_line(snap)
+    ui.status_line(snap, run)
     run_task = TASKS[snap.config.task]
     baseline, columns = run_task.baseline(snap.config.seq_len), st.columns(2)
     for column, metric in zip(columns, ("loss", "metric"), strict=True):

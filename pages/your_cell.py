@@ -69,7 +69,7 @@ def live_panel() -> None:
     if snap is None:
         st.info("Press **Train** to train your cell.")
         return
-    ui.status_line(snap)
+    ui.status_line(snap, run)
     if snap.error:
         st.error(snap.error)
     baseline = TASKS[snap.config.task].baseline(snap.config.seq_len)

@@ -177,6 +177,12 @@ def main_area(page):
     return page.get_by_test_id("stMainBlockContainer")
 
 
+def status_line(page):
+    """A run's status line: Streamlit's progress bar, or while the run is live where feeds are
+    served (serve.py) the line its feed draws (`explorer.ui.status_line`)."""
+    return page.locator("[data-testid=stProgress], .explorer-status")
+
+
 def wait_for_idle(page, timeout_ms: float = 30_000) -> None:
     """Wait until Streamlit has finished its script run: no "Running…" widget, no stale elements.
 

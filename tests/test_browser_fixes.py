@@ -30,7 +30,7 @@ def test_a_fix_on_the_divergence_card_trains_the_fixed_settings_and_shows_them(p
     'Starting… step 0'), and the sidebar and the address bar hold the fixed settings."""
     page.goto(f"{app_url}/?{EXPLODING}")
     expect(page.get_by_text(re.compile(r"Diverged at step \d+"))).to_be_visible(timeout=RUN_TIMEOUT)
-    status = page.get_by_test_id("stProgress")
+    status = browser.status_line(page)
     diverged = status.inner_text()
     browser.main_area(page).get_by_role("button", name=button).click()
     expect(status).not_to_have_text(diverged)

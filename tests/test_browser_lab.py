@@ -30,7 +30,7 @@ LOSS_VALUES = ("() => Array.from(document.querySelector('.st-key-train_loss_char
 
 
 def shown_step(page) -> int:
-    match = STEP.search(page.get_by_test_id("stProgress").inner_text())
+    match = STEP.search(browser.status_line(page).inner_text())
     return int(match.group(1)) if match else -1
 
 
@@ -38,7 +38,7 @@ def test_curves_grow_while_training_and_stop_holds_the_count(page, app_url):
     page.goto(f"{app_url}/?steps=10000&hidden_size=16&seed=11")
     expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled(timeout=TIMEOUT)
     page.get_by_role("button", name="Train", exact=True).click()
-    expect(page.get_by_test_id("stProgress")).to_contain_text("Training", timeout=TIMEOUT)
+    expect(browser.status_line(page)).to_contain_text("Training", timeout=TIMEOUT)
     seen = []
     for _ in range(3):  # the chart redraws with more points, refresh after refresh
         grown = f"() => {{ const v = ({LAST_STEP})(); return v > {seen[-1] if seen else 0} ? v : 0; }}"
@@ -50,7 +50,7 @@ def test_curves_grow_while_training_and_stop_holds_the_count(page, app_url):
     browser.screenshot(page, "lab-training")
 
     page.locator(".st-key-train_stop button").click()
-    expect(page.get_by_test_id("stProgress")).to_contain_text("Stopped", timeout=TIMEOUT)
+    expect(browser.status_line(page)).to_contain_text("Stopped", timeout=TIMEOUT)
     browser.wait_for_idle(page)
     stopped_at = shown_step(page)
     page.wait_for_timeout(1500)  # nothing should move now; there is no condition to wait for
@@ -59,11 +59,39 @@ def test_curves_grow_while_training_and_stop_holds_the_count(page, app_url):
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
+def test_the_status_line_moves_with_the_charts_and_the_page_catches_up_when_the_run_ends(page, app_url):
+    """Where feeds are served the status line asks for itself with the charts: its step moves many
+    times while the live panel (which reruns for the probe's views alone) sends few reruns; when the
+    run ends the page redraws at once (Stop disabled, the ended line drawn by Streamlit)."""
+    sent = []  # BackMsgs the page sends: each fragment rerun is one
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    page.goto(f"{app_url}/?steps=2500&hidden_size=16&seed=12")
+    train = browser.main_area(page).get_by_role("button", name="Train", exact=True)
+    expect(train).to_be_enabled(timeout=TIMEOUT)
+    train.click()
+    fed = page.locator(".explorer-status")
+    expect(fed).to_contain_text("Training", timeout=TIMEOUT)
+    page.evaluate("""() => {
+        window.__lines = new Set();
+        const note = () => window.__lines.add(document.querySelector('.explorer-status')?.innerText);
+        new MutationObserver(note).observe(document.querySelector('.explorer-status').parentElement,
+                                           {childList: true});
+    }""")
+    before = len(sent)
+    page.wait_for_function("() => window.__lines.size >= 8", timeout=TIMEOUT)
+    reruns = len(sent) - before
+    assert reruns <= 3, f"{reruns} messages sent while the status line changed 8 times"
+    expect(browser.status_line(page)).to_contain_text("Finished", timeout=TIMEOUT)
+    expect(browser.main_area(page).get_by_role("button", name="Stop")).to_be_disabled()
+    expect(page.get_by_test_id("stProgress")).to_contain_text("step 2500 of 2500")
+    expect(fed).to_have_count(0)
+
+
 def test_a_share_link_opens_the_same_run_in_another_browser(page, chromium, app_url):
     query = "?cell=gru&task=parity&seq_len=12&hidden_size=16&steps=200&seed=4"
     page.goto(app_url + query)
     page.get_by_role("button", name="Train", exact=True).click()
-    expect(page.get_by_test_id("stProgress")).to_contain_text("Finished", timeout=TIMEOUT)
+    expect(browser.status_line(page)).to_contain_text("Finished", timeout=TIMEOUT)
     browser.wait_for_idle(page)
     page.get_by_text("Download this run").click()
     link = page.get_by_label("Share link (same settings, same seed, same result)").input_value()

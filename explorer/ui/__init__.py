@@ -37,7 +37,7 @@ from explorer.ui.runs import (
     stop_run,
 )
 from explorer.ui.server import FAVICON, jobs, limits, submit, through_app
-from explorer.ui.status import status_line, steps_per_second
+from explorer.ui.status import status_line
 from explorer.ui.views import (
     linked_tabs,
     remembered_tabs,
@@ -53,6 +53,6 @@ __all__ = [
     "live_fragment", "live_load", "live_memo", "load_config_from_url", "matching",
     "module_name", "pause_run", "picker", "publish_static", "remembered_tabs", "reset_run", "resume_run",
     "script_download", "set_config", "share_url", "start_run", "status_line", "step_run",
-    "steps_per_second", "stop_run", "submit", "sync_url", "through_app", "time_cursor", "url",
+    "stop_run", "submit", "sync_url", "through_app", "time_cursor", "url",
     "view_options", "view_with_downloads", "views_in_tabs", "widgets",
 ]

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explorer import export
-from explorer.live import LiveChart
+from explorer.live import LiveChart, LiveStatus
 from explorer.ui.panels import _ACTIVE, _FULL_RUN, _MOVED
 from explorer.ui.server import feeds, session_id
 
@@ -127,6 +127,22 @@ def _follow(key: str, chart: LiveChart, curve, run: Any, columns: Callable[[Any]
     st.session_state[f"{key}_seen"] = seen
     _live_chart(key=key, data={"feed": token, "live": live, "at": -1 if live else rows,
                                "config": json.dumps(export.chart_config(key))})
+
+
+def live_status(key: str, status: LiveStatus, source: Callable[[], Any], line: Callable[[Any], dict],
+                snap: Any) -> None:
+    """A run's status line drawn by the live chart's component, which asks for it with the page's
+    charts (a `StatusFeed`): `line(snapshot)` says it (`explorer.jobs.progress.progress_line`).
+    When the run stops being live the component asks the panel to rerun once ("ended"), so the
+    page catches up at once (its buttons, a diverged run's card) whatever the panel's pace."""
+    token = feeds().offer_status(session_id(), key, status, source, line)
+    status.show(line(snap))
+    _live_chart(key=key, data={"feed": token, "live": _ACTIVE.get(), "gen": status.gen, "rev": status.rev,
+                               "status": status.line}, on_ended_change=_ended)
+
+
+def _ended() -> None:
+    """The status line saw its run end: this rerun of the panel is all it asks."""
 
 
 def _rows(first) -> int:

@@ -13,7 +13,7 @@ import streamlit as st
 from explorer.ui.server import feeds, live_pace, session_id
 
 REFRESH_SECONDS = 0.2
-PANEL_SECONDS = 1.0  # a live panel's pace when its curves come from feeds (serve.py): the rest is slower
+PANEL_SECONDS = 1.0  # a live panel's pace when its curves come from feeds (serve.py), unless it says
 _FULL_RUN = contextvars.ContextVar("explorer_live_full_run", default=True)  # see live_fragment
 _INTERVAL = contextvars.ContextVar("explorer_live_interval", default=REFRESH_SECONDS)
 _FLOOR = contextvars.ContextVar("explorer_live_floor", default=REFRESH_SECONDS)
@@ -21,7 +21,7 @@ _ACTIVE = contextvars.ContextVar("explorer_live_active", default=False)  # the p
 _MOVED = contextvars.ContextVar("explorer_live_moved", default=None)  # a live panel's charts: news?
 
 
-def live_fragment(active: bool, every: float = REFRESH_SECONDS) -> Callable:
+def live_fragment(active: bool, every: float = REFRESH_SECONDS, fed: float = PANEL_SECONDS) -> Callable:
     """`@st.fragment` for a live panel: while `active`, it reruns every `every` seconds when the
     server is idle, and less often as the live panels of all sessions together cost more (see
     `explorer.live.Pace`), so that many sessions share the server instead of overrunning it.
@@ -32,11 +32,11 @@ def live_fragment(active: bool, every: float = REFRESH_SECONDS) -> Callable:
     page was drawn anew: a chart's figure is sent whole, see `live_chart`).
 
     Where feeds are served (serve.py), the panel's growing curves ask for their points themselves
-    (`explorer.feeds`, every REFRESH_SECONDS at most), so the panel reruns every PANEL_SECONDS
-    at most, for its status line and its other views.
+    (`explorer.feeds`, every REFRESH_SECONDS at most), and so does its status line (`ui.status_line`),
+    so the panel reruns every `fed` seconds at most, for its other views.
     """
     if feeds().served:
-        every = max(every, PANEL_SECONDS)
+        every = max(every, fed)
 
     def decorate(body: Callable) -> Callable:
         name = f"{Path(body.__code__.co_filename).stem}.{body.__qualname__}"  # pages all run as __main__

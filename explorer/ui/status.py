@@ -2,40 +2,38 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from explorer.jobs import Status
+from explorer.jobs.progress import progress_line
 from explorer.jobs.train import Snapshot
-from explorer.ui.server import jobs
+from explorer.live import LiveStatus
+from explorer.ui.charts import live_status
+from explorer.ui.panels import _ACTIVE
+from explorer.ui.server import feeds, jobs
 
 
-def status_line(snap: Snapshot) -> None:
-    total = snap.config.steps
-    parts = [f"**{snap.status.text}**"]
-    if snap.status == Status.QUEUED and jobs().warming_up():
-        parts.append("the training workers are starting (a few seconds, once per server)")
-    elif snap.status == Status.QUEUED:
-        parts.append(f"{snap.queue_position} in the queue — the server trains "
-                     f"{jobs().capacity()} runs at a time")
-    parts.append(f"step {snap.step} of {total}")
-    rate = steps_per_second(snap)
-    if rate:
-        parts.append(f"{rate:.0f} steps/s")
-        if snap.active and snap.step < total:
-            parts.append(f"about {(total - snap.step) / rate:.0f} s left")
-    if snap.device:
-        parts.append(f"on {snap.device}")
-    st.progress(min(snap.step / total, 1.0), text=" · ".join(parts))
+def status_line(snap: Snapshot, run=None) -> None:
+    """The line with its progress bar, then the run's note and error. In a live panel where feeds
+    are served (serve.py) and the run's handle `run` is given, the line asks for itself as often as
+    the charts do (`explorer.feeds.StatusFeed`), so the panel around it may rerun seldom."""
+    layer = jobs()
+    line = functools.partial(_line, capacity=layer.capacity(), warming_up=layer.warming_up)
+    if run is not None and feeds().served and _ACTIVE.get():
+        status = st.session_state.get("run_status_live")
+        if not (isinstance(status, LiveStatus) and status.source is run):
+            status = st.session_state["run_status_live"] = LiveStatus(run)
+        live_status("run_status", status, run.snapshot, line, snap)
+    else:
+        shown = line(snap)
+        st.progress(shown["fraction"], text=shown["text"])
     if snap.note:
         st.info(snap.note)
     if snap.status == Status.ERROR and snap.error:
         st.error(snap.error)
 
 
-def steps_per_second(snap: Snapshot, window: int = 50) -> float:
-    elapsed = snap.history.columns["elapsed"]
-    if len(elapsed) < 2:
-        return 0.0
-    k = min(window, len(elapsed) - 1)
-    spent = elapsed[-1] - elapsed[-1 - k]
-    return k / spent if spent > 0 else 0.0
+def _line(snap: Snapshot, capacity: int, warming_up) -> dict:
+    return progress_line(snap, capacity, warming_up())

@@ -81,6 +81,7 @@ function ask(chart, data, setTriggerValue) {
 // A payload's figure (when it brings a new generation) and tail onto the chart; false when it
 // cannot be drawn (a generation or a revision this page never got).
 function apply(chart, data, config) {
+  if (chart.kind === "status") return showStatus(chart, data);
   if (data.figure && data.gen !== chart.gen) {
     chart.gen = data.gen;
     chart.base = data.figure;
@@ -97,6 +98,41 @@ function apply(chart, data, config) {
   return true;
 }
 
+// A run's status line (explorer/feeds.py's StatusFeed): {gen, rev, status: {fraction, text, ended}},
+// drawn like Streamlit's st.progress. False when it cannot be drawn (a revision whose line never came).
+function showStatus(element, data) {
+  if (data.gen === element.gen && data.rev === element.rev) return true;
+  if (!data.status) return false;
+  element.gen = data.gen;
+  element.rev = data.rev;
+  element.replaceChildren(statusLine(data.status));
+  // the run is over: the panel reruns once (the "ended" trigger), so the page catches up at once
+  if (data.status.ended && element.live && element.ended !== data.gen) {
+    element.ended = data.gen;
+    element.trigger("ended", data.gen + ":" + data.rev);
+  }
+  return true;
+}
+
+function statusLine({ fraction, text }) {
+  const line = document.createElement("div");
+  line.className = "explorer-status";
+  const words = document.createElement("p");
+  words.style.cssText = "margin: 0 0 0.4rem; font-size: 0.875rem;";
+  text.split("**").forEach((part, i) => {  // the status is in bold: **Training** · step 12 of 500
+    words.append(i % 2 ? Object.assign(document.createElement("strong"), { textContent: part }) : part);
+  });
+  const bar = document.createElement("div");
+  bar.style.cssText = "height: 0.5rem; border-radius: 0.25rem; overflow: hidden; "
+    + "background: var(--st-secondary-background-color, #f0f2f6);";
+  const done = document.createElement("div");
+  done.style.cssText = "height: 100%; border-radius: 0.25rem; transition: width 0.2s; "
+    + "background: var(--st-primary-color, #ff4b4b); width: " + (100 * Math.min(Math.max(fraction, 0), 1)).toFixed(1) + "%;";
+  bar.append(done);
+  line.append(words, bar);
+  return line;
+}
+
 // Feeds (explorer/feeds.py): the page's charts ask the server together for what each lacks, one
 // request at a time, and again after the answers' `every` seconds while a run is live. A panel's
 // rerun gives each chart its token, whether the panel is live, and `at` (rows so far: a new
@@ -104,10 +140,16 @@ function apply(chart, data, config) {
 const followed = new Set();  // the charts that follow a feed
 let asking = null;  // the one loop that asks for them all
 
-function follow(chart, data) {
+function follow(chart, data, setTriggerValue) {
   if (chart.feed !== data.feed) {
     chart.feed = data.feed;
     chart.gen = chart.rev = null;
+  }
+  chart.trigger = setTriggerValue;
+  if (data.status !== undefined) {  // a status line: drawn at once from the panel's rerun, then fed
+    chart.kind = "status";
+    chart.live = data.live;
+    showStatus(chart, data);
   }
   chart.feedConfig = data.config;
   chart.live = data.live;
@@ -166,6 +208,6 @@ export default function ({ data, parentElement, setTriggerValue }) {
     chart.className = "explorer-live-chart";
     parentElement.appendChild(chart);
   }
-  if (data.feed) return follow(chart, data);
+  if (data.feed) return follow(chart, data, setTriggerValue);
   if (!apply(chart, data, data.config)) ask(chart, data, setTriggerValue);
 }
