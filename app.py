@@ -43,7 +43,9 @@ PAGES = [
     ("your_model", "Your model", "upload_file"),
 ]
 
-st.navigation([
+page = st.navigation([
     st.Page(f"pages/{name}.py", title=title, icon=f":material/{icon}:", url_path=name, default=k == 0)
     for k, (name, title, icon) in enumerate(PAGES)
-]).run()
+])
+with ui.script_slot():  # a classroom's scripts take turns, a few at a time (explorer/ui/slots.py)
+    page.run()

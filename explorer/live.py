@@ -35,6 +35,9 @@ TAIL_MAX = 200  # points a trace's tail may hold before the figure is sent whole
 BASE_SENDS = 1  # payloads of a new generation that carry the figure (a browser that missed it asks)
 TAIL_SENDS = 3  # payloads that carry the same tail; after that, {gen, rev} alone until it moves
 _UNSET = object()
+SKELETONS = 256  # curves' figure skeletons kept, shared by every chart (see LiveChart._skeleton)
+_SKELETONS: dict[Hashable, tuple[str, list[dict]]] = {}
+_SKELETONS_LOCK = threading.Lock()
 
 
 def plain(values: np.ndarray) -> list[float | None]:
@@ -120,7 +123,7 @@ class LiveChart:
         shape, series = self.curve.shape(), self.curve.series()
         if shape != self._shape or not self.gen:
             self._shape = shape
-            self._skeleton(self.curve.figure(), len(series))
+            self._skeleton(shape, len(series))
             self._rebase(series)
             return
         tail = []
@@ -135,13 +138,27 @@ class LiveChart:
         if tail != self.tail:
             self.tail, self.rev = tail, self.rev + 1
 
-    def _skeleton(self, fig, growing: int) -> None:
-        """Keep the figure's layout and its traces' attributes; the points come from `series`."""
-        whole = json.loads(fig.to_json(validate=False))
-        self._layout = json.dumps(whole.get("layout", {}), separators=(",", ":"))
-        self._traces = whole["data"]
-        if len(self._traces) != growing:
-            raise ValueError(f"the figure has {len(self._traces)} traces but the curve {growing} series")
+    def _skeleton(self, shape, growing: int) -> None:
+        """Keep the figure's layout and its traces' attributes; the points come from `series`.
+        They follow from the curve's kind, settings and shape alone (not its points), so every
+        chart of the same ones shares them: a classroom watching one run builds each figure once."""
+        key = (type(self.curve).__qualname__, self.curve.spec, shape, growing)
+        try:
+            with _SKELETONS_LOCK:
+                kept = _SKELETONS.get(key)
+        except TypeError:  # settings that cannot be a key: built for this chart alone
+            key, kept = None, None
+        if kept is None:
+            whole = json.loads(self.curve.figure().to_json(validate=False))
+            kept = (json.dumps(whole.get("layout", {}), separators=(",", ":")), whole["data"])
+            if len(kept[1]) != growing:
+                raise ValueError(f"the figure has {len(kept[1])} traces but the curve {growing} series")
+            if key is not None:
+                with _SKELETONS_LOCK:
+                    _SKELETONS[key] = kept
+                    while len(_SKELETONS) > SKELETONS:
+                        del _SKELETONS[next(iter(_SKELETONS))]
+        self._layout, self._traces = kept
 
     def _rebase(self, series) -> None:
         data = [dict(trace, x=plain(x), y=plain(y), name=name)
@@ -202,6 +219,7 @@ MAX_INTERVAL = 5.0  # seconds: the slowest a live panel refreshes
 STALE_SECONDS = 3.0  # a panel not heard of for this long (and 3 of its intervals) has gone
 EMA = 0.1  # weight of the latest refresh in a panel's running cost (a probe view's rebuild is a spike)
 QUIET_REFRESHES, QUIET_DOUBLINGS = 3, 2  # refreshes with nothing new double the interval, up to 4×
+BACKLOG_STRETCH = 4.0  # every interval, while page views and clicks wait for the server (a backlog)
 
 
 @dataclass
@@ -230,7 +248,9 @@ class Pace:
       grows step by step because a process held by its GIL never shows more than about a core,
       however far past it the demand is.
     So N sessions slow each other down smoothly instead of queueing, and the CPU that is not the
-    panels' (a classroom's training bookkeeping) does not count as theirs. Never shorter than
+    panels' (a classroom's training bookkeeping) does not count as theirs. While page views and
+    clicks wait for the server (`backlog()` > 0: a classroom pressing Train at once), every interval
+    is at least BACKLOG_STRETCH times its floor, so that they go first. Never shorter than
     WALL_FACTOR times the panel's own refresh: a poll that arrives while the last refresh still
     runs is queued behind it, and Streamlit then drops the unsent output of the one before (what
     made the updates collapse under load). The interval is one of floor · 2^(i/4), so it changes
@@ -242,8 +262,10 @@ class Pace:
 
     def __init__(self, budget: float = LIVE_BUDGET, ceiling: float = MAX_INTERVAL,
                  clock: Callable[[], float] = time.monotonic,
-                 cpu_clock: Callable[[], float] = time.process_time):
+                 cpu_clock: Callable[[], float] = time.process_time,
+                 backlog: Callable[[], int] = lambda: 0):
         self.budget, self.ceiling, self.clock, self.cpu_clock = budget, ceiling, clock, cpu_clock
+        self.backlog = backlog  # scripts waiting for the server now (`explorer.ui.slots.waiting`)
         self._panels: dict[Hashable, _Panel] = {}
         self._lock = threading.Lock()
         self.busy = 0.0  # the process's CPU, in cores, over the last second or so
@@ -279,7 +301,8 @@ class Pace:
             if own is not None:
                 floor = _quieted(floor, own.quiet)
             seconds = max(floor * max(1.0, load / self.budget) * self.stretch,
-                          WALL_FACTOR * own.wall if own else 0.0)
+                          WALL_FACTOR * own.wall if own else 0.0,
+                          floor * BACKLOG_STRETCH if self.backlog() else 0.0)
             seconds = step_up(min(seconds, self.ceiling), floor)
             if own is not None:
                 if seconds < own.interval and seconds > own.interval * 2 ** -0.5:

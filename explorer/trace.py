@@ -165,14 +165,19 @@ class TraceHistory:
         self.traces: list[Trace] = []
         self.stride = 1
         self._arrivals: list[int] = []  # the k-th probe of the run, for each kept trace
+        self._sizes: list[int] = []  # each kept trace's bytes
+        self.nbytes = 0  # their sum, kept as traces come and go (a run's reader appends hundreds)
         self._seen = 0
 
     def append(self, trace: Trace) -> None:
         if self._arrivals and self._arrivals[-1] % self.stride:  # kept only for being the newest
             self.traces.pop()
             self._arrivals.pop()
+            self.nbytes -= self._sizes.pop()
         self.traces.append(trace)
         self._arrivals.append(self._seen)
+        self._sizes.append(trace_nbytes(trace))
+        self.nbytes += self._sizes[-1]
         self._seen += 1
         while len(self.traces) > 2 and self.nbytes > self.budget_bytes:
             self.stride *= 2
@@ -180,10 +185,8 @@ class TraceHistory:
             keep = [k for k, n in enumerate(self._arrivals) if n % self.stride == 0 or k == last]
             self.traces = [self.traces[k] for k in keep]
             self._arrivals = [self._arrivals[k] for k in keep]
-
-    @property
-    def nbytes(self) -> int:
-        return sum(trace_nbytes(t) for t in self.traces)
+            self._sizes = [self._sizes[k] for k in keep]
+            self.nbytes = sum(self._sizes)
 
     @property
     def steps(self) -> list[int]:

@@ -74,7 +74,7 @@ def live_panel() -> None:
         baseline = task.baseline(config.seq_len)
         ui.live_chart("train_empty_chart", lambda: learning_curve(
             np.array([]), np.array([]), name="loss", baseline=baseline.loss, baseline_label=baseline.label),
-            version=(baseline.loss, baseline.label))
+            version=(baseline.loss, baseline.label), shared=True)  # one figure for every session
         return
     run = ui.current_run(RUN)
     ui.status_line(snap, run)

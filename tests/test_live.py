@@ -10,6 +10,7 @@ from plotly_charts import live_figure, names, values
 
 from explorer.figures.training import LearningCurve
 from explorer.live import (
+    BACKLOG_STRETCH,
     BASE_SENDS,
     RERUN_OVERHEAD,
     SATURATED,
@@ -239,3 +240,35 @@ def test_a_panels_costly_first_refresh_does_not_hold_it_back():
         pace.record(k, cpu=0.015, wall=0.0, floor=0.2, overhead=0.001)
     seconds = pace.record(0, cpu=0.0002, wall=0.0, floor=0.2, overhead=0.001)
     assert seconds == step_up(90 * (0.001 + 0.001) / 0.6, 0.2)  # each at its overhead: 0.3 s, not 2.3
+
+
+def test_page_views_and_clicks_waiting_for_the_server_slow_every_live_refresh_until_they_are_served():
+    waiting = [0]
+    pace = idle_pace(backlog=lambda: waiting[0])
+    assert pace.record("feed", cpu=0.0005, wall=0.0, floor=0.2) == 0.2
+    waiting[0] = 12  # a classroom pressed Train at once: their scripts wait for a slot
+    assert pace.record("feed", cpu=0.0005, wall=0.0, floor=0.2) == 0.2 * BACKLOG_STRETCH
+    assert pace.interval("panel", 3.0) >= min(3.0 * BACKLOG_STRETCH, pace.ceiling)  # a panel too
+    waiting[0] = 0
+    assert pace.record("feed", cpu=0.0005, wall=0.0, floor=0.2) == 0.2
+
+
+class CountedCurve(LearningCurve):
+    built = 0
+
+    def figure(self):
+        CountedCurve.built += 1
+        return super().figure()
+
+
+def test_charts_of_the_same_curve_settings_share_one_figure_skeleton():
+    steps, losses = run_of(50)
+    charts = [LiveChart(CountedCurve(name="loss", smooth=10, baseline=0.123456), run) for run in range(5)]
+    before = CountedCurve.built
+    for chart in charts:  # five sessions watching: one figure built for the trend's shape
+        chart.feed(steps, losses)
+    assert CountedCurve.built - before == 1
+    assert len({chart.figure for chart in charts}) == 1  # and each base is the same figure
+    other = LiveChart(CountedCurve(name="loss", smooth=10, baseline=0.5), 0)  # other settings: its own
+    other.feed(steps, losses)
+    assert CountedCurve.built - before == 2 and '"y0":0.5' in other.figure.replace(" ", "")

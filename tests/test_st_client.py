@@ -60,7 +60,7 @@ def test_two_sessions_open_a_share_link_press_train_and_watch_it_train(app_url):
     seed = int(time.time()) % 100_000 * 10  # a new run, not a cached replay of an earlier test's
 
     async def lesson() -> list[Student]:
-        students = [Student(f"{app_url}/?{urlencode({'steps': '1500', 'seed': str(seed + k)})}", f"s{k}")
+        students = [Student(f"{app_url}/?{urlencode({'steps': '3000', 'seed': str(seed + k)})}", f"s{k}")
                     for k in range(2)]
         await open_pages(students, 60)
         await press_all(students, 0.5)

@@ -55,7 +55,7 @@ def test_trace_history_stays_within_its_budget_and_keeps_first_and_newest():
     history = TraceHistory(budget_bytes=16 * 1600)
     for step in range(0, 2000, 10):
         history.append(probe(step))
-        assert history.nbytes <= history.budget_bytes
+        assert history.nbytes == sum(trace_nbytes(t) for t in history.traces) <= history.budget_bytes
         assert history.steps[0] == 0 and history.steps[-1] == step
         assert history.steps == sorted(history.steps)
     assert 8 < len(history) <= 16

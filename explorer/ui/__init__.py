@@ -37,6 +37,7 @@ from explorer.ui.runs import (
     stop_run,
 )
 from explorer.ui.server import FAVICON, jobs, limits, submit, through_app
+from explorer.ui.slots import script_slot
 from explorer.ui.status import status_line
 from explorer.ui.views import (
     linked_tabs,
@@ -52,7 +53,7 @@ __all__ = [
     "downloads", "hold", "jobs", "lab_snapshot", "limits", "linked_tabs", "live_chart", "live_curve",
     "live_fragment", "live_load", "live_memo", "load_config_from_url", "matching",
     "module_name", "pause_run", "picker", "publish_static", "remembered_tabs", "reset_run", "resume_run",
-    "script_download", "set_config", "share_url", "start_run", "status_line", "step_run",
+    "script_download", "script_slot", "set_config", "share_url", "start_run", "status_line", "step_run",
     "stop_run", "submit", "sync_url", "through_app", "time_cursor", "url",
     "view_options", "view_with_downloads", "views_in_tabs", "widgets",
 ]

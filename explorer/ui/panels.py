@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from explorer.ui.server import feeds, live_pace, session_id
+from explorer.ui.slots import script_slot
 
 REFRESH_SECONDS = 0.2
 PANEL_SECONDS = 1.0  # a live panel's pace when its curves come from feeds (serve.py), unless it says
@@ -50,7 +51,8 @@ def live_fragment(active: bool, every: float = REFRESH_SECONDS, fed: float = PAN
                       _FLOOR.set(every), _ACTIVE.set(active), _MOVED.set(moved))
             cpu, wall = time.thread_time(), time.perf_counter()
             try:
-                result = body(*args, **kwargs)
+                with script_slot():  # a panel's rerun takes its turn like a page (app.py holds one)
+                    result = body(*args, **kwargs)
             finally:
                 for var, token in zip((_FULL_RUN, _INTERVAL, _FLOOR, _ACTIVE, _MOVED), tokens, strict=True):
                     var.reset(token)

@@ -12,6 +12,7 @@ from explorer.config import Limits
 from explorer.feeds import Feeds
 from explorer.jobs import Handle, JobLayer
 from explorer.live import Pace
+from explorer.ui import slots
 
 FAVICON = str(Path(__file__).parent / "assets" / "favicon.png")  # served by the app, no outside host
 
@@ -48,7 +49,7 @@ def submit(kind: str, spec) -> Handle:
 @functools.cache  # process-wide, not st.cache_resource: the feeds' route reads it outside any script run
 def live_pace() -> Pace:
     """One per server: what every session's live panels and feeds cost, hence how often each may refresh."""
-    return Pace()
+    return Pace(backlog=slots.waiting)
 
 
 @functools.cache
