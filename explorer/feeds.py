@@ -67,10 +67,11 @@ class StatusFeed:
         self.seen = 0.0
 
     def answer(self, have: str, snap: Any = None) -> tuple[dict, bool]:
+        """As `Feed.answer`; a paused run's line is asked on too (a Step may move it)."""
         with self.lock:
             snap = self.source() if snap is None else snap
             self.chart.show(self.line(snap))
-            return self.chart.answer(have), bool(getattr(snap, "active", False))
+            return self.chart.answer(have), bool(getattr(snap, "live", getattr(snap, "active", False)))
 
     def keeps(self, status: LiveStatus) -> bool:
         return self.chart is status

@@ -87,6 +87,24 @@ def test_the_status_line_moves_with_the_charts_and_the_page_catches_up_when_the_
     expect(fed).to_have_count(0)
 
 
+def test_pause_holds_the_status_line_and_step_moves_it_by_exactly_one(page, app_url):
+    """Paused, the status line stops where the run stopped; each Step moves it on by one step, shown
+    without touching the page again (the paused line still asks for itself)."""
+    page.goto(f"{app_url}/?steps=20000&hidden_size=16&seed=13")
+    main = browser.main_area(page)
+    expect(main.get_by_role("button", name="Train", exact=True)).to_be_enabled(timeout=TIMEOUT)
+    main.get_by_role("button", name="Train", exact=True).click()
+    expect(browser.status_line(page)).to_contain_text(re.compile(r"Training · step [1-9]"), timeout=TIMEOUT)
+    main.get_by_role("button", name="Pause").click()
+    expect(browser.status_line(page)).to_contain_text("Paused", timeout=TIMEOUT)
+    paused_at = shown_step(page)
+    for k in (1, 2):
+        main.get_by_role("button", name="Step").click()
+        expect(browser.status_line(page)).to_contain_text(f"step {paused_at + k} of 20000", timeout=TIMEOUT)
+    expect(browser.status_line(page)).to_contain_text("Paused")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
 def test_a_share_link_opens_the_same_run_in_another_browser(page, chromium, app_url):
     query = "?cell=gru&task=parity&seq_len=12&hidden_size=16&steps=200&seed=4"
     page.goto(app_url + query)

@@ -68,6 +68,10 @@ def test_a_status_feed_sends_its_line_when_it_changes_and_says_stop_asking_when_
     run.snap = replace(run.snap, history=history(20, 0.01))
     moved = feeds.answer(token, have)
     assert moved["rev"] > first["rev"] and "step 20 of 500" in moved["status"]["text"]
+    run.snap = replace(run.snap, status=Status.PAUSED)
+    paused = feeds.answer(token, f"{moved['gen']}:{moved['rev']}")
+    assert paused["status"]["text"].startswith("**Paused**") and paused["every"] is not None  # a Step may come
+    moved = paused
     run.snap = replace(run.snap, status=Status.FINISHED)
     ended = feeds.answer(token, f"{moved['gen']}:{moved['rev']}")
     assert ended["status"]["ended"] and ended["every"] is None
