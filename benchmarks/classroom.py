@@ -392,7 +392,8 @@ def summarize(scenario: Scenario, version: Code, sessions: int, seen: dict) -> d
         "sessions": sessions, "loaded": len(loads), "pressed": len(pressed),
         "jobs": len({s.query for s in pressed}), "ended": sum(bool(s.ended_at) for s in pressed),
         "rated": len(rates), "at_target": sum(r >= TARGET_RATE for r in rates),
-        "short": sum(e["shown_training"] is not None and e["shown_training"][0] < RATE_WINDOW_S for e in each),
+        "short": sum(e["shown_training"] is not None and e["shown_training"][0] < RATE_WINDOW_S
+                     for e in each),
         "rate_min": min(rates, default=None), "rate_median": median(rates),
         "rate_max": max(rates, default=None), "rates": [round(r, 2) for r in sorted(rates)],
         "trained": len(col["training_s"]),
@@ -453,7 +454,8 @@ def markdown(rows: list[dict], notes: list[str]) -> str:
         f"Training workers: {os.environ.get('EXPLORER_WORKERS') or os.cpu_count()} (the servers inherit "
         "this process's environment, `EXPLORER_WORKERS` included).", "",
         "| scenario | code | sessions (loaded / pressed) | jobs | updates/s while training: min / median / "
-        "max (sessions rated; of them shown training < 1 s) | ≥ 2/s | \"Training\" after press s: median / max "
+        "max (sessions rated; of them shown training < 1 s) | ≥ 2/s "
+        "| \"Training\" after press s: median / max "
         "| first point s: median / max | never shown training (last status shown) "
         "| shown a queue place (max) | errors (sessions) | verdict |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",

@@ -62,7 +62,8 @@ def test_a_status_feed_sends_its_line_when_it_changes_and_says_stop_asking_when_
     token = feeds.offer_status("s", "run_status", status, run.snapshot, line)
     assert feeds.offer_status("s", "run_status", status, run.snapshot, line) == token  # same line, same token
     first = feeds.answer(token, "")
-    assert first["status"]["text"].startswith("**Training** · step 10 of 500") and first["every"] == FEED_SECONDS
+    assert first["status"]["text"].startswith("**Training** · step 10 of 500")
+    assert first["every"] == FEED_SECONDS
     have = f"{first['gen']}:{first['rev']}"
     assert set(feeds.answer(token, have)) == {"gen", "rev", "every"}  # nothing new: no line
     run.snap = replace(run.snap, history=history(20, 0.01))
@@ -70,7 +71,8 @@ def test_a_status_feed_sends_its_line_when_it_changes_and_says_stop_asking_when_
     assert moved["rev"] > first["rev"] and "step 20 of 500" in moved["status"]["text"]
     run.snap = replace(run.snap, status=Status.PAUSED)
     paused = feeds.answer(token, f"{moved['gen']}:{moved['rev']}")
-    assert paused["status"]["text"].startswith("**Paused**") and paused["every"] is not None  # a Step may come
+    assert paused["status"]["text"].startswith("**Paused**")
+    assert paused["every"] is not None  # asked on: a Step may come
     moved = paused
     run.snap = replace(run.snap, status=Status.FINISHED)
     ended = feeds.answer(token, f"{moved['gen']}:{moved['rev']}")
