@@ -77,10 +77,10 @@ GRADIENT_LESSONS = {
 
 RACE_LESSONS = {
     "race": (
-        "**Same task, same data, same seed** — only the cell differs. On the adding problem every "
-        "network first learns to answer 1 (the dashed baseline, MSE 1/6). To do better it must carry "
-        "the first marked number across the whole sequence; that needs gradient from the end to "
-        "reach the marker's step."
+        "**Same task, same data, same seed** — only the cell differs. On *{task}* (T={seq_len}) every "
+        "network first learns what can be done without memory: the dashed baseline, {baseline}. To "
+        "do better it must carry what it read early across the sequence, and that needs gradient "
+        "from the end to reach those early steps."
     ),
     "flow": (
         "**Why they differ.** The gradient from the loss at step T, traced back to every step t, at "

@@ -74,11 +74,14 @@ if ui.url.first_visit(P):  # the link: preset and cells, then the race's and the
 ui.url.notify(notices)
 race_tab, sweep_tab = st.tabs(["Race", "Memory span sweep"])
 with race_tab:
-    st.markdown(TEXT["race"])
+    intro = st.empty()  # says the picked preset's task, known once its widgets are drawn
     a, b, c, d = st.columns([3, 4, 2, 1])
     page = ui.widgets.form(P, RacePage(), ["preset", "cells"], into=[a, b],
                            on_change={"preset": apply_preset})
     preset = PRESETS[page.preset]
+    racing_task, raced_len = TASKS[preset.config().task], preset.config().seq_len
+    intro.markdown(TEXT["race"].format(task=racing_task.title, seq_len=raced_len,
+                                       baseline=racing_task.baseline(raced_len).label))
     settings = ui.widgets.form(P, preset.config(), ["steps", "seed"], into=[c, d])
     st.caption(preset.lesson)
     race_configs, problems = configs_or_problems(compare.race_configs, settings, list(page.cells))

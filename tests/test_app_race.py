@@ -14,6 +14,8 @@ import pytest
 from plotly_charts import charts, names, values
 from streamlit.testing.v1 import AppTest
 
+from explorer.tasks import TASKS
+
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "race.py")
 TIMEOUT = 30  # seconds for one script run; the first imports torch
 JOIN_TIMEOUT = 90  # a ceiling: these runs end in seconds, slower on a busy 2-core machine
@@ -35,6 +37,15 @@ def test_opens_with_both_tabs_and_nothing_running(page):
     assert [t.label for t in page.tabs] == ["Race", "Memory span sweep"]
     assert any("Start race" in i.value for i in page.info) and any("Run sweep" in i.value for i in page.info)
     assert not charts(page)
+
+
+def test_the_intro_speaks_of_the_picked_presets_task_and_its_baseline(page):
+    intro = page.markdown[0].value
+    assert "*Adding problem* (T=" in intro and "predict 1: MSE 1/6" in intro
+    page.selectbox(key="race_preset").set_value("race-jordan-sine").run()
+    intro = page.markdown[0].value
+    assert "*Sine: next value* (T=20)" in intro and "adding" not in intro.lower()
+    assert TASKS["sine"].baseline(20).label in intro
 
 
 def test_start_trains_every_chosen_cell_and_draws_their_curves(page):
