@@ -129,13 +129,16 @@ def _follow(key: str, chart: LiveChart, curve, run: Any, columns: Callable[[Any]
                                "config": json.dumps(export.chart_config(key))})
 
 
-def live_status(key: str, status: LiveStatus, source: Callable[[], Any], line: Callable[[Any], dict],
-                snap: Any) -> None:
+def live_status(key: str, run: Any, line: Callable[[Any], dict], snap: Any) -> None:
     """A run's status line drawn by the live chart's component, which asks for it with the page's
-    charts (a `StatusFeed`): `line(snapshot)` says it (`explorer.jobs.progress.progress_line`).
-    When the run stops being live the component asks the panel to rerun once ("ended"), so the
-    page catches up at once (its buttons, a diverged run's card) whatever the panel's pace."""
-    token = feeds().offer_status(session_id(), key, status, source, line)
+    charts (a `StatusFeed`): `line(snapshot)` says it (`explorer.jobs.progress.progress_line`) for
+    `run` (a handle: its `snapshot()`; `snap` is this rerun's). When the run stops being live the
+    component asks the panel to rerun once ("ended"), so the page catches up at once (its
+    buttons, a diverged run's card) whatever the panel's pace."""
+    status = st.session_state.get(f"{key}_live")
+    if not (isinstance(status, LiveStatus) and status.source is run):
+        status = st.session_state[f"{key}_live"] = LiveStatus(run)
+    token = feeds().offer_status(session_id(), key, status, run.snapshot, line)
     status.show(line(snap))
     _live_chart(key=key, data={"feed": token, "live": _ACTIVE.get(), "gen": status.gen, "rev": status.rev,
                                "status": status.line}, on_ended_change=_ended)

@@ -146,13 +146,12 @@ function follow(chart, data, setTriggerValue) {
     chart.gen = chart.rev = null;
   }
   chart.trigger = setTriggerValue;
+  chart.live = data.live;
   if (data.status !== undefined) {  // a status line: drawn at once from the panel's rerun, then fed
     chart.kind = "status";
-    chart.live = data.live;
     showStatus(chart, data);
   }
   chart.feedConfig = data.config;
-  chart.live = data.live;
   chart.again = true;
   chart.retried = false;
   followed.add(chart);
